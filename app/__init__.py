@@ -1,0 +1,1 @@
+"""paasbot: one GitHub App for pull-request automation."""

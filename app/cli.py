@@ -1,0 +1,103 @@
+"""`paasbot`: serve the app, upgrade its database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from app.logs import configure_logging
+from app.settings import SettingsError, load_database_url, load_settings, redact_url
+
+log = logging.getLogger("app.cli")
+
+SETTINGS_HELP = """\
+settings (environment variables):
+  APP_ID               the GitHub App's id (required)
+  PRIVATE_KEY          the app's PEM private key, or PRIVATE_KEY_PATH: a file with it (required)
+  WEBHOOK_SECRET       the secret GitHub signs webhooks with (required)
+  GHE_HOST             the GitHub Enterprise Server host, e.g. ghe.example.com (absent: github.com)
+  GHE_PROTOCOL         https (default) or http
+  PORT                 the port to listen on (default 3000)
+  LOG_LEVEL            debug, info (default), warning or error
+  DATABASE_URL         sqlite:///paasbot.db (default) or postgresql://user@host/db
+  WORKERS              concurrent evaluations per process (default 4)
+  WEBHOOK_MAX_BYTES    the largest webhook body accepted (default 26214400, 25 MB)
+  COALESCE_SECONDS     how long a PR's further events wait to be taken together (default 1)
+  RATE_LIMIT_RESERVE   API calls kept in reserve per installation (default 100)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paasbot",
+        description="Pull-request automation for GitHub Enterprise Server, as one GitHub App.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="receive webhooks and run the workers",
+        description="Receive GitHub webhooks on PORT and process them (migrates the database).",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade the database schema at start"
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")  # noqa: S104
+    db = commands.add_parser(
+        "db", help="database maintenance", description="Database maintenance (DATABASE_URL)."
+    )
+    db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_commands.add_parser(
+        "upgrade",
+        help="apply the schema migrations (Alembic) to DATABASE_URL",
+        description="Apply every schema migration to DATABASE_URL (default: sqlite:///paasbot.db).",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        return _db_upgrade()
+    except SettingsError as exc:
+        print(f"paasbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _db_upgrade() -> int:
+    from app.store.migrate import upgrade
+
+    url = load_database_url()
+    configure_logging("info")
+    upgrade(url)
+    print(f"paasbot: database {redact_url(url)} is at the latest schema")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from app.service import Paasbot
+    from app.store.migrate import upgrade
+    from app.web.server import create_web_app
+
+    settings = load_settings()
+    configure_logging(settings.log_level, secrets=[settings.webhook_secret, settings.private_key])
+    if not args.no_migrate:
+        upgrade(settings.database_url)
+    app = create_web_app(Paasbot(settings))
+    log.info(
+        "listening",
+        extra={"fields": {"port": settings.port, "github": settings.github_api_url}},
+    )
+    web.run_app(app, host=args.host, port=settings.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The rule engine: snapshots of pull requests, conditions, evaluation, the summary."""

@@ -1,0 +1,94 @@
+"""Applies a routing plan inside the intake's transaction: index changes, lookups, marks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.routing.plan import BaseLookup, HeadLookup, Lookup, RoutingPlan, plan_routing
+from app.routing.subjects import SubjectKind, SubjectRef, pull_request
+from app.store.deliveries import StoredDelivery
+from app.store.pull_index import (
+    apply_index_changes,
+    pulls_based_on,
+    pulls_with_head,
+    synced_at,
+)
+from app.store.queue import WorkQueue
+
+
+@dataclass(frozen=True)
+class RouterPolicy:
+    own_app_id: int
+    # A lookup that finds nothing in an index older than this lists the repository's PRs again.
+    index_ttl_seconds: float = 3600.0
+
+
+class Router:
+    def __init__(self, queue: WorkQueue, policy: RouterPolicy) -> None:
+        self.queue = queue
+        self.policy = policy
+
+    def plan(self, delivery: StoredDelivery) -> RoutingPlan:
+        return plan_routing(
+            delivery.event, json.loads(delivery.payload), own_app_id=self.policy.own_app_id
+        )
+
+    async def route(self, conn: AsyncConnection, delivery: StoredDelivery) -> list[SubjectRef]:
+        """Marks every subject the delivery concerns; returns them."""
+        plan = self.plan(delivery)
+        now = self.queue.clock()
+        await apply_index_changes(conn, plan.installation_id, plan.index_changes, now)
+        targets = list(plan.subjects)
+        for lookup in plan.lookups:
+            targets.extend(await self._resolve(conn, plan, lookup, allow_sync=True))
+        return await self._mark_all(conn, targets, delivery)
+
+    async def route_lookups_again(
+        self, conn: AsyncConnection, delivery: StoredDelivery
+    ) -> list[SubjectRef]:
+        """After a repository's index was listed afresh: the PRs its lookups find now."""
+        plan = self.plan(delivery)
+        targets: list[SubjectRef] = []
+        for lookup in plan.lookups:
+            targets.extend(await self._resolve(conn, plan, lookup, allow_sync=False))
+        return await self._mark_all(conn, targets, delivery)
+
+    async def _resolve(
+        self, conn: AsyncConnection, plan: RoutingPlan, lookup: Lookup, *, allow_sync: bool
+    ) -> list[SubjectRef]:
+        numbers = await _look_up(conn, lookup)
+        if allow_sync and await self._index_needs_listing(conn, lookup.repository, bool(numbers)):
+            sync = SubjectRef(SubjectKind.REPOSITORY_INDEX, plan.installation_id, lookup.repository)
+            return [
+                sync,
+                *(pull_request(plan.installation_id, lookup.repository, n) for n in numbers),
+            ]
+        return [pull_request(plan.installation_id, lookup.repository, n) for n in numbers]
+
+    async def _index_needs_listing(
+        self, conn: AsyncConnection, repository: str, found: bool
+    ) -> bool:
+        listed_at = await synced_at(conn, repository)
+        if listed_at is None:
+            return True
+        return not found and self.queue.clock() - listed_at > self.policy.index_ttl_seconds
+
+    async def _mark_all(
+        self, conn: AsyncConnection, targets: list[SubjectRef], delivery: StoredDelivery
+    ) -> list[SubjectRef]:
+        unique = list(dict.fromkeys(targets))
+        for ref in unique:
+            await self.queue.mark(
+                conn, ref, delivery_id=delivery.id, event=delivery.event, action=delivery.action
+            )
+        return unique
+
+
+async def _look_up(conn: AsyncConnection, lookup: Lookup) -> list[int]:
+    if isinstance(lookup, HeadLookup):
+        return await pulls_with_head(conn, lookup.repository, lookup.sha)
+    assert isinstance(lookup, BaseLookup)
+    return await pulls_based_on(conn, lookup.repository, lookup.branch)

@@ -1,0 +1,203 @@
+"""The routing plan of one delivery, computed from its event name and payload alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.routing.subjects import SubjectKind, SubjectRef, pull_request
+
+HANDLED_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_review",
+        "status",
+        "check_run",
+        "check_suite",
+        "push",
+        "release",
+        "installation",
+        "installation_repositories",
+        "issue_comment",
+        "deployment_status",
+    }
+)
+_CLOSING_ACTIONS = frozenset({"closed"})
+
+
+@dataclass(frozen=True)
+class IndexUpsert:
+    """An open pull request's head and base, as the payload shows them."""
+
+    repository: str
+    number: int
+    head_sha: str
+    base_ref: str
+
+
+@dataclass(frozen=True)
+class IndexRemoval:
+    repository: str
+    number: int
+
+
+@dataclass(frozen=True)
+class HeadLookup:
+    """The open PRs of `repository` whose head is `sha`."""
+
+    repository: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class BaseLookup:
+    """The open PRs of `repository` based on `branch`."""
+
+    repository: str
+    branch: str
+
+
+Lookup = HeadLookup | BaseLookup
+
+
+@dataclass
+class RoutingPlan:
+    installation_id: int | None
+    repository: str | None
+    subjects: list[SubjectRef] = field(default_factory=list)
+    index_changes: list[IndexUpsert | IndexRemoval] = field(default_factory=list)
+    lookups: list[Lookup] = field(default_factory=list)
+
+
+def installation_id_of(payload: dict[str, Any]) -> int | None:
+    installation = payload.get("installation")
+    if isinstance(installation, dict) and isinstance(installation.get("id"), int):
+        return installation["id"]
+    return None
+
+
+def repository_of(payload: dict[str, Any]) -> str | None:
+    repository = payload.get("repository")
+    if isinstance(repository, dict) and isinstance(repository.get("full_name"), str):
+        return repository["full_name"]
+    return None
+
+
+def plan_routing(event: str, payload: dict[str, Any], *, own_app_id: int) -> RoutingPlan:
+    plan = RoutingPlan(installation_id_of(payload), repository_of(payload))
+    planner = _PLANNERS.get(event)
+    if planner is not None:
+        planner(plan, payload, own_app_id)
+    return plan
+
+
+def _pull_request(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    pull = payload.get("pull_request")
+    if plan.repository is None or not isinstance(pull, dict) or "number" not in pull:
+        return
+    plan.subjects.append(pull_request(plan.installation_id, plan.repository, pull["number"]))
+    if payload.get("action") in _CLOSING_ACTIONS or pull.get("state") == "closed":
+        plan.index_changes.append(IndexRemoval(plan.repository, pull["number"]))
+        return
+    upsert = _index_upsert(plan.repository, pull)
+    if upsert is not None:
+        plan.index_changes.append(upsert)
+
+
+def _pull_request_review(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    pull = payload.get("pull_request")
+    if plan.repository is None or not isinstance(pull, dict) or "number" not in pull:
+        return
+    plan.subjects.append(pull_request(plan.installation_id, plan.repository, pull["number"]))
+    upsert = _index_upsert(plan.repository, pull) if pull.get("state") == "open" else None
+    if upsert is not None:
+        plan.index_changes.append(upsert)
+
+
+def _issue_comment(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    issue = payload.get("issue")
+    # Comments on plain issues arrive too; only those on pull requests have a subject.
+    if plan.repository is None or not isinstance(issue, dict) or not issue.get("pull_request"):
+        return
+    plan.subjects.append(pull_request(plan.installation_id, plan.repository, issue["number"]))
+
+
+def _status(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    sha = payload.get("sha")
+    if plan.repository is not None and isinstance(sha, str):
+        plan.lookups.append(HeadLookup(plan.repository, sha))
+
+
+def _check_run(plan: RoutingPlan, payload: dict[str, Any], own_app_id: int) -> None:
+    _check(plan, payload.get("check_run"), own_app_id)
+
+
+def _check_suite(plan: RoutingPlan, payload: dict[str, Any], own_app_id: int) -> None:
+    _check(plan, payload.get("check_suite"), own_app_id)
+
+
+def _check(plan: RoutingPlan, check: Any, own_app_id: int) -> None:
+    if plan.repository is None or not isinstance(check, dict):
+        return
+    # paasbot's own check runs would otherwise wake paasbot up again, forever.
+    if (check.get("app") or {}).get("id") == own_app_id:
+        return
+    for pull in check.get("pull_requests") or ():
+        if _same_repository(pull, plan.repository) and isinstance(pull.get("number"), int):
+            plan.subjects.append(
+                pull_request(plan.installation_id, plan.repository, pull["number"])
+            )
+    if isinstance(check.get("head_sha"), str):
+        plan.lookups.append(HeadLookup(plan.repository, check["head_sha"]))
+
+
+def _push(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    ref = payload.get("ref")
+    if plan.repository is None or not isinstance(ref, str) or payload.get("deleted"):
+        return
+    if ref.startswith("refs/heads/"):
+        plan.lookups.append(BaseLookup(plan.repository, ref.removeprefix("refs/heads/")))
+
+
+def _release(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    release = payload.get("release")
+    if plan.repository is None or not isinstance(release, dict):
+        return
+    tag = release.get("tag_name")
+    if isinstance(tag, str) and tag:
+        plan.subjects.append(
+            SubjectRef(SubjectKind.RELEASE, plan.installation_id, plan.repository, name=tag)
+        )
+
+
+def _installation(plan: RoutingPlan, _payload: dict[str, Any], _app_id: int) -> None:
+    if plan.installation_id is not None:
+        plan.subjects.append(SubjectRef(SubjectKind.INSTALLATION, plan.installation_id))
+
+
+def _index_upsert(repository: str, pull: dict[str, Any]) -> IndexUpsert | None:
+    head, base = pull.get("head") or {}, pull.get("base") or {}
+    if isinstance(head.get("sha"), str) and isinstance(base.get("ref"), str):
+        return IndexUpsert(repository, pull["number"], head["sha"], base["ref"])
+    return None
+
+
+def _same_repository(pull: dict[str, Any], repository: str) -> bool:
+    base_repo = (pull.get("base") or {}).get("repo") or {}
+    url = base_repo.get("url")
+    # check_run.pull_requests carry only the repo's id, name and url, not its full_name.
+    return not isinstance(url, str) or url.endswith(f"/repos/{repository}")
+
+
+_PLANNERS = {
+    "pull_request": _pull_request,
+    "pull_request_review": _pull_request_review,
+    "issue_comment": _issue_comment,
+    "status": _status,
+    "check_run": _check_run,
+    "check_suite": _check_suite,
+    "push": _push,
+    "release": _release,
+    "installation": _installation,
+    "installation_repositories": _installation,
+}

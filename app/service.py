@@ -1,0 +1,94 @@
+"""The composition root: settings in, a running paasbot (intake, workers, GitHub client) out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import aiohttp
+
+from app.github.client import ClientPolicy, GitHubApp
+from app.intake import Intake
+from app.routing.apply import Router, RouterPolicy
+from app.settings import Settings
+from app.store.db import Database
+from app.store.notify import WorkListener
+from app.store.queue import QueuePolicy, WorkQueue
+from app.worker.context import WorkContext
+from app.worker.handlers import HANDLERS
+from app.worker.pool import WorkerPool
+
+log = logging.getLogger(__name__)
+RECOVERY_INTERVAL_SECONDS = 60.0
+
+
+class Paasbot:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        queue_policy: QueuePolicy | None = None,
+        client_policy: ClientPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.queue = WorkQueue(
+            self.db, queue_policy or QueuePolicy(coalesce_seconds=settings.coalesce_seconds)
+        )
+        self.router = Router(self.queue, RouterPolicy(own_app_id=settings.app_id))
+        self.intake = Intake(self.db, self.router)
+        self._client_policy = client_policy or ClientPolicy(
+            rate_limit_reserve=settings.rate_limit_reserve
+        )
+        self.session: aiohttp.ClientSession | None = None
+        self.github: GitHubApp | None = None
+        self.pool: WorkerPool | None = None
+        self._listener: WorkListener | None = None
+        self._recovery: asyncio.Task[None] | None = None
+
+    async def start(self, *, workers: bool = True) -> None:
+        self.session = aiohttp.ClientSession()
+        self.github = GitHubApp(
+            self.session,
+            base_url=self.settings.github_api_url,
+            app_id=self.settings.app_id,
+            private_key=self.settings.private_key,
+            policy=self._client_policy,
+        )
+        await self.intake.recover_unrouted()
+        if not workers:
+            return
+        context = WorkContext(self.db, self.queue, self.router, self.github)
+        self.pool = WorkerPool(
+            context, HANDLERS, concurrency=self.settings.workers, wake=self.intake.work_available
+        )
+        self.pool.start()
+        if self.db.is_postgres:
+            self._listener = WorkListener(
+                self.settings.database_url, self.intake.work_available.set
+            )
+            self._listener.start()
+        self._recovery = asyncio.create_task(self._recover_periodically())
+        log.info("paasbot started", extra={"fields": {"workers": self.settings.workers}})
+
+    async def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        if self._listener is not None:
+            await self._listener.stop()
+        if self.pool is not None:
+            await self.pool.stop()
+        if self.session is not None:
+            await self.session.close()
+        await self.db.close()
+
+    async def _recover_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
+            try:
+                await self.intake.recover_unrouted()
+            except Exception:
+                log.exception("recovering unrouted deliveries failed")

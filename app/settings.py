@@ -1,0 +1,175 @@
+"""The environment, read once into frozen settings (Probot's variable names where they exist)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///paasbot.db"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: int
+    private_key: str
+    webhook_secret: str
+    ghe_host: str | None
+    ghe_protocol: str
+    port: int
+    log_level: str
+    database_url: str
+    webhook_max_bytes: int
+    workers: int
+    coalesce_seconds: float
+    rate_limit_reserve: int
+
+    @property
+    def github_api_url(self) -> str:
+        if self.ghe_host is None:
+            return "https://api.github.com"
+        return f"{self.ghe_protocol}://{self.ghe_host}/api/v3"
+
+    def __repr__(self) -> str:
+        # Secrets stay out of reprs, tracebacks and logs.
+        return (
+            f"Settings(app_id={self.app_id}, ghe_host={self.ghe_host!r}, port={self.port}, "
+            f"database_url={redact_url(self.database_url)!r}, workers={self.workers})"
+        )
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    return Settings(
+        app_id=_positive_int(env, "APP_ID", None),
+        private_key=_private_key(env),
+        webhook_secret=_required(env, "WEBHOOK_SECRET", "the secret GitHub signs webhooks with"),
+        ghe_host=_ghe_host(env),
+        ghe_protocol=_choice(env, "GHE_PROTOCOL", ("https", "http"), "https"),
+        port=_port(env),
+        log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+        database_url=load_database_url(env),
+        webhook_max_bytes=_positive_int(env, "WEBHOOK_MAX_BYTES", 25 * 1024 * 1024),
+        workers=_positive_int(env, "WORKERS", 4),
+        coalesce_seconds=_non_negative_float(env, "COALESCE_SECONDS", 1.0),
+        rate_limit_reserve=_positive_int(env, "RATE_LIMIT_RESERVE", 100),
+    )
+
+
+def load_database_url(env: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL as an async SQLAlchemy URL (sqlite+aiosqlite or postgresql+asyncpg)."""
+    env = os.environ if env is None else env
+    raw = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        raise SettingsError(
+            f"DATABASE_URL must look like sqlite:///path or postgresql://..., got {raw!r}"
+        )
+    base = scheme.split("+", 1)[0].lower()
+    if base in ("postgres", "postgresql"):
+        return f"postgresql+asyncpg://{rest}"
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    raise SettingsError(
+        f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite:///path or postgresql://..."
+    )
+
+
+def redact_url(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _required(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set ({what})")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int | None) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        if default is None:
+            raise SettingsError(f"{name} is not set (a positive whole number)")
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SettingsError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds >= 0, got {raw!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip().lower() or default
+    if raw not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _port(env: Mapping[str, str]) -> int:
+    port = _positive_int(env, "PORT", 3000)
+    if port > 65535:
+        raise SettingsError(f"PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def _ghe_host(env: Mapping[str, str]) -> str | None:
+    raw = env.get("GHE_HOST", "").strip()
+    if not raw:
+        return None
+    if not _HOST_PATTERN.match(raw):
+        raise SettingsError(
+            "GHE_HOST must be a host name such as ghe.example.com (no scheme, no path), "
+            f"got {raw!r}"
+        )
+    return raw
+
+
+def _private_key(env: Mapping[str, str]) -> str:
+    inline = env.get("PRIVATE_KEY", "").strip()
+    path = env.get("PRIVATE_KEY_PATH", "").strip()
+    if inline:
+        # Probot accepts keys whose newlines were flattened to "\n" in an env file.
+        pem, source = inline.replace("\\n", "\n"), "PRIVATE_KEY"
+    elif path:
+        try:
+            pem, source = Path(path).read_text(), "PRIVATE_KEY_PATH"
+        except OSError as exc:
+            raise SettingsError(
+                f"PRIVATE_KEY_PATH cannot be read: {exc.strerror} ({path})"
+            ) from None
+    else:
+        raise SettingsError("PRIVATE_KEY or PRIVATE_KEY_PATH is not set (the GitHub App's PEM key)")
+    _check_rsa_key(pem, source)
+    return pem
+
+
+def _check_rsa_key(pem: str, source: str) -> None:
+    try:
+        key = load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise SettingsError(f"{source} is not a PEM-encoded private key") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise SettingsError(f"{source} must be an RSA key (GitHub Apps sign with RS256)")

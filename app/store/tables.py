@@ -1,0 +1,177 @@
+"""The schema, in SQLAlchemy Core: one definition for SQLite and PostgreSQL.
+
+Times are epoch seconds (float): comparable the same way on both engines and in every process.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Every webhook delivery, stored before it is acknowledged; routed_at is set once its subjects
+# are marked.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("event", String(64), nullable=False),
+    Column("action", String(64)),
+    Column("installation_id", BigInteger),
+    Column("repository", String(256)),
+    Column("received_at", Double, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("routed_at", Double),
+    Index("ix_deliveries_unrouted", "routed_at", "received_at"),
+)
+
+# The work queue: one row per subject (a pull request, a release, an installation, a repository's
+# PR index). A mark bumps `version`; an evaluation completes `done_version`; `due_at` is set while
+# it is pending.
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(512), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("installation_id", BigInteger),
+    Column("repository", String(256)),
+    Column("number", Integer),
+    Column("name", String(256)),
+    Column("version", Integer, nullable=False, default=1),
+    Column("done_version", Integer, nullable=False, default=0),
+    Column("claimed_version", Integer),
+    # NULL when idle; when pending, the earliest time a worker may take it.
+    Column("due_at", Double),
+    # After an evaluation, further events wait until then, so a burst makes one or two evaluations.
+    Column("quiet_until", Double),
+    Column("lease_owner", String(128)),
+    Column("lease_until", Double),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("events_total", Integer, nullable=False, default=0),
+    Column("evaluations", Integer, nullable=False, default=0),
+    Column("last_event_id", BigInteger, nullable=False, default=0),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_subjects_due", "due_at"),
+)
+
+# Which deliveries marked which subject: the events an evaluation is reacting to.
+subject_events = Table(
+    "subject_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("subject_id", Integer, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery_id", String(64), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("action", String(64)),
+    Column("created_at", Double, nullable=False),
+    Index("ix_subject_events_subject", "subject_id", "id"),
+)
+
+# Each attempt that failed, for "why did this not happen" and for the ledger.
+subject_failures = Table(
+    "subject_failures",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("subject_id", Integer, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("gave_up", Integer, nullable=False, default=0),
+    Column("failed_at", Double, nullable=False),
+    Column("retry_at", Double),
+)
+
+# One row per evaluation: the ledger's first column.
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("subject_id", Integer, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("worker", String(128), nullable=False),
+    Column("started_at", Double, nullable=False),
+    Column("finished_at", Double, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("api_calls", Integer, nullable=False),
+    Column("detail", Text),
+)
+
+# Open pull requests' heads and bases, so a status or a push finds its PRs without an API call.
+open_pulls = Table(
+    "open_pulls",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("installation_id", BigInteger),
+    Column("head_sha", String(64), nullable=False),
+    Column("base_ref", String(256), nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_open_pulls_head", "repository", "head_sha"),
+    Index("ix_open_pulls_base", "repository", "base_ref"),
+)
+
+# When a repository's open PRs were last listed from the API (the index is complete from then on).
+repository_syncs = Table(
+    "repository_syncs",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("synced_at", Double, nullable=False),
+)
+
+# The paasbot check run per head SHA, and a digest of what it says: rewritten only when it changes.
+check_runs = Table(
+    "check_runs",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("head_sha", String(64), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("check_run_id", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+# GitHub API calls, counted per installation, endpoint and subject.
+api_calls = Table(
+    "api_calls",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("recorded_at", Double, nullable=False),
+    Column("installation_id", BigInteger),
+    Column("subject", String(512)),
+    Column("method", String(8), nullable=False),
+    Column("endpoint", String(256), nullable=False),
+    Column("calls", Integer, nullable=False),
+    Column("not_modified", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Index("ix_api_calls_installation", "installation_id", "recorded_at"),
+)
+
+installations = Table(
+    "installations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account", String(256)),
+    Column("state", String(32), nullable=False),
+    Column("updated_at", Double, nullable=False),
+)

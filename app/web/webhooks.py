@@ -1,0 +1,114 @@
+"""POST /api/github/webhooks: verify, store, route, acknowledge."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.intake import Intake
+from app.logs import fields, log_context
+from app.routing.plan import HANDLED_EVENTS, installation_id_of, repository_of
+from app.store.deliveries import StoredDelivery
+from app.web.signature import signature_is_valid
+
+log = logging.getLogger(__name__)
+_DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_EVENT_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    secret: str
+    max_bytes: int
+
+
+WEBHOOK_CONFIG = web.AppKey("webhook_config", WebhookConfig)
+INTAKE = web.AppKey("intake", Intake)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def handle_webhook(request: web.Request) -> web.Response:
+    config = request.app[WEBHOOK_CONFIG]
+    body = await _read_capped(request, config.max_bytes)
+    if body is None:
+        return _error(413, f"payload larger than {config.max_bytes} bytes")
+    if not signature_is_valid(config.secret, body, request.headers.get("X-Hub-Signature-256")):
+        log.warning("webhook signature missing or wrong", extra=fields(remote=request.remote))
+        return _error(401, "X-Hub-Signature-256 is missing or does not match the payload")
+    event = request.headers.get("X-GitHub-Event", "")
+    delivery_id = request.headers.get("X-GitHub-Delivery", "")
+    if not _EVENT_NAME.match(event):
+        return _error(400, "X-GitHub-Event header is missing or malformed")
+    if not _DELIVERY_ID.match(delivery_id):
+        return _error(400, "X-GitHub-Delivery header is missing or malformed")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return _error(400, f"payload is not valid JSON: {exc}")
+    if not isinstance(payload, dict):
+        return _error(400, "payload must be a JSON object")
+    with log_context(
+        delivery=delivery_id,
+        installation=installation_id_of(payload),
+        repository=repository_of(payload),
+    ):
+        return await _accept(request.app[INTAKE], event, delivery_id, payload, body)
+
+
+async def _accept(
+    intake: Intake, event: str, delivery_id: str, payload: dict, body: bytes
+) -> web.Response:
+    if event == "ping":
+        return web.json_response({"msg": "pong", "zen": payload.get("zen")}, status=200)
+    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    if event not in HANDLED_EVENTS:
+        log.debug("event ignored", extra=fields(event=event, action=action))
+        return web.json_response({"status": "ignored", "event": event}, status=202)
+    delivery = StoredDelivery(
+        id=delivery_id,
+        event=event,
+        action=action,
+        installation_id=installation_id_of(payload),
+        repository=repository_of(payload),
+        received_at=time.time(),
+        payload=body.decode(),
+    )
+    try:
+        result = await intake.accept(delivery)
+    except (SQLAlchemyError, OSError):
+        # Never acknowledge what was not stored: GitHub shows the failure and it can be redelivered.
+        log.exception("delivery not stored")
+        return _error(503, "the delivery could not be stored; redeliver it later")
+    log.info(
+        "delivery accepted",
+        extra=fields(
+            event=event,
+            action=action,
+            outcome=result.outcome.value,
+            subjects=[ref.key for ref in result.subjects],
+        ),
+    )
+    return web.json_response({"status": result.outcome.value}, status=202)
+
+
+async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:
+    """The body, or None when it is over the cap (checked before and while reading)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+from app.settings import DEFAULT_DATABASE_URL, SettingsError, load_database_url, load_settings
+
+
+@pytest.fixture
+def env(private_key: str) -> dict[str, str]:
+    return {"APP_ID": "12", "PRIVATE_KEY": private_key, "WEBHOOK_SECRET": "s3cret!"}
+
+
+def test_minimal_settings_and_defaults(env: dict[str, str]) -> None:
+    settings = load_settings(env)
+    assert settings.app_id == 12
+    assert settings.github_api_url == "https://api.github.com"
+    assert settings.port == 3000 and settings.log_level == "info"
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.webhook_max_bytes == 25 * 1024 * 1024
+
+
+def test_ghes_base_url_keeps_the_api_v3_prefix(env: dict[str, str]) -> None:
+    settings = load_settings({**env, "GHE_HOST": "ghe.acme.test:8443", "GHE_PROTOCOL": "http"})
+    assert settings.github_api_url == "http://ghe.acme.test:8443/api/v3"
+
+
+def test_flattened_newlines_in_the_key_are_accepted(env: dict[str, str]) -> None:
+    flattened = env["PRIVATE_KEY"].strip().replace("\n", "\\n")
+    assert load_settings({**env, "PRIVATE_KEY": flattened}).private_key.count("\n") > 5
+
+
+def test_key_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(env.pop("PRIVATE_KEY"))
+    assert "BEGIN" in load_settings({**env, "PRIVATE_KEY_PATH": str(key_file)}).private_key
+
+
+@pytest.mark.parametrize(
+    "change, variable",
+    [
+        ({"APP_ID": ""}, "APP_ID"),
+        ({"APP_ID": "twelve"}, "APP_ID"),
+        ({"APP_ID": "-3"}, "APP_ID"),
+        ({"WEBHOOK_SECRET": " "}, "WEBHOOK_SECRET"),
+        ({"PRIVATE_KEY": "not a key"}, "PRIVATE_KEY"),
+        ({"PRIVATE_KEY": "", "PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "PRIVATE_KEY_PATH"),
+        ({"PRIVATE_KEY": ""}, "PRIVATE_KEY or PRIVATE_KEY_PATH"),
+        ({"GHE_HOST": "https://ghe.acme.test"}, "GHE_HOST"),
+        ({"GHE_HOST": "ghe.acme.test/api/v3"}, "GHE_HOST"),
+        ({"GHE_PROTOCOL": "ftp"}, "GHE_PROTOCOL"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"PORT": "http"}, "PORT"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "paasbot.db"}, "DATABASE_URL"),
+        ({"WORKERS": "0"}, "WORKERS"),
+        ({"COALESCE_SECONDS": "soon"}, "COALESCE_SECONDS"),
+        ({"COALESCE_SECONDS": "nan"}, "COALESCE_SECONDS"),
+    ],
+)
+def test_a_bad_setting_names_its_variable(
+    env: dict[str, str], change: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings({**env, **change})
+    assert str(error.value).startswith(variable)
+
+
+def test_an_ec_key_is_refused(env: dict[str, str]) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(SettingsError, match="RSA"):
+        load_settings({**env, "PRIVATE_KEY": pem.decode()})
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("postgres://u:p@db/paasbot", "postgresql+asyncpg://u:p@db/paasbot"),
+        ("postgresql://u@db/paasbot", "postgresql+asyncpg://u@db/paasbot"),
+        ("postgresql+psycopg://u@db/x", "postgresql+asyncpg://u@db/x"),
+        ("sqlite:////var/lib/paasbot.db", "sqlite+aiosqlite:////var/lib/paasbot.db"),
+    ],
+)
+def test_database_urls_are_normalised(raw: str, expected: str) -> None:
+    assert load_database_url({"DATABASE_URL": raw}) == expected
+
+
+def test_secrets_stay_out_of_the_repr(env: dict[str, str]) -> None:
+    settings = load_settings({**env, "DATABASE_URL": "postgresql://bot:hunter2@db/x"})
+    text = repr(settings)
+    assert "s3cret" not in text and "BEGIN" not in text and "hunter2" not in text
