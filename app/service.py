@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 import aiohttp
@@ -20,7 +18,6 @@ from app.worker.handlers import HANDLERS
 from app.worker.pool import WorkerPool
 
 log = logging.getLogger(__name__)
-RECOVERY_INTERVAL_SECONDS = 60.0
 
 
 class Paasbot:
@@ -45,7 +42,6 @@ class Paasbot:
         self.github: GitHubApp | None = None
         self.pool: WorkerPool | None = None
         self._listener: WorkListener | None = None
-        self._recovery: asyncio.Task[None] | None = None
 
     async def start(self, *, workers: bool = True) -> None:
         self.session = aiohttp.ClientSession()
@@ -56,7 +52,8 @@ class Paasbot:
             private_key=self.settings.private_key,
             policy=self._client_policy,
         )
-        await self.intake.recover_unrouted()
+        # Deliveries stored before a crash but never routed are routed first.
+        self.intake.start()
         if not workers:
             return
         context = WorkContext(self.db, self.queue, self.router, self.github)
@@ -69,14 +66,10 @@ class Paasbot:
                 self.settings.database_url, self.intake.work_available.set
             )
             self._listener.start()
-        self._recovery = asyncio.create_task(self._recover_periodically())
         log.info("paasbot started", extra={"fields": {"workers": self.settings.workers}})
 
     async def stop(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
+        await self.intake.stop()
         if self._listener is not None:
             await self._listener.stop()
         if self.pool is not None:
@@ -84,11 +77,3 @@ class Paasbot:
         if self.session is not None:
             await self.session.close()
         await self.db.close()
-
-    async def _recover_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
-            try:
-                await self.intake.recover_unrouted()
-            except Exception:
-                log.exception("recovering unrouted deliveries failed")

@@ -68,6 +68,7 @@ async def test_a_signed_delivery_is_stored_and_marks_its_subject(
     response = await post(client, "pull_request", pr_opened())
     assert response.status == 202
     assert (await response.json())["status"] == "stored"
+    await bot.intake.settle()
     async with bot.db.reader() as conn:
         row = (await conn.execute(select(deliveries))).mappings().one()
         subject = (await conn.execute(select(subjects))).mappings().one()
@@ -147,6 +148,7 @@ async def test_a_redelivery_is_acknowledged_but_not_processed_twice(
     second = await post(client, "pull_request", pr_opened(), delivery="same-id")
     assert first.status == second.status == 202
     assert (await second.json())["status"] == "duplicate"
+    await bot.intake.settle()
     assert await count(bot, deliveries) == 1
     assert await count(bot, subject_events) == 1
 
@@ -173,6 +175,7 @@ async def test_statuses_find_their_prs_through_the_index(client: TestClient, bot
     status = {**webhook_example("status", "payload"), "sha": sha, "installation": {"id": 7}}
     response = await post(client, "status", status, delivery="status-1")
     assert response.status == 202
+    await bot.intake.settle()
     async with bot.db.reader() as conn:
         marked = (
             await conn.execute(
@@ -199,12 +202,68 @@ async def test_a_routing_bug_does_not_lose_the_delivery(
     monkeypatch.setattr(bot.router, "plan", broken)
     response = await post(client, "pull_request", pr_opened())
     assert response.status == 202
-    assert (await response.json())["status"] == "stored_unrouted"
+    assert (await response.json())["status"] == "stored"
+    await bot.intake.settle()
     assert await count(bot, subjects) == 0
+    async with bot.db.reader() as conn:
+        row = (await conn.execute(select(deliveries))).mappings().one()
+    assert row["routed_at"] is None and row["route_attempts"] >= 1
     monkeypatch.undo()
-    assert await bot.intake.recover_unrouted() == 1
+    assert await bot.intake.route_pending() == 1
     assert await count(bot, subjects) == 1
-    assert await bot.intake.recover_unrouted() == 0
+    assert await bot.intake.route_pending() == 0
+
+
+async def test_deliveries_stored_before_a_crash_are_routed_at_start(
+    database_url: str, private_key: str
+) -> None:
+    """A crash between storing and routing: the next process routes what was left."""
+    from app.store.deliveries import StoredDelivery, insert_deliveries
+
+    crashed = Paasbot(make_settings(database_url, private_key))
+    async with crashed.db.transaction() as conn:
+        await insert_deliveries(
+            conn,
+            [
+                StoredDelivery(
+                    "left-over",
+                    "pull_request",
+                    "opened",
+                    7,
+                    "Codertocat/Hello-World",
+                    1.0,
+                    json.dumps(pr_opened(3)),
+                )
+            ],
+        )
+    await crashed.db.close()
+    restarted = Paasbot(make_settings(database_url, private_key))
+    await restarted.start(workers=False)
+    try:
+        await restarted.intake.settle()
+        async with restarted.db.reader() as conn:
+            keys = list((await conn.execute(select(subjects.c.key))).scalars())
+        assert keys == ["Codertocat/Hello-World#3"]
+    finally:
+        await restarted.stop()
+
+
+async def test_a_burst_is_stored_in_shared_transactions(client: TestClient, bot: Paasbot) -> None:
+    import asyncio
+
+    responses = await asyncio.gather(
+        *(
+            post(client, "pull_request", pr_opened(number=n % 3), delivery=f"b{n}")
+            for n in range(60)
+        ),
+        post(client, "pull_request", pr_opened(), delivery="b0"),
+    )
+    statuses = sorted([(await r.json())["status"] for r in responses])
+    assert statuses.count("stored") == 60 and statuses.count("duplicate") == 1
+    await bot.intake.settle()
+    assert await count(bot, deliveries) == 60
+    assert await count(bot, subject_events) == 60
+    assert await count(bot, subjects) == 3
 
 
 async def test_a_database_outage_is_a_503_not_an_acknowledgement(
@@ -294,6 +353,7 @@ async def test_real_payloads_come_out_as_the_right_subjects(
     assert response.status == 202, await response.text()
     body = await response.json()
     assert body["status"] == ("stored" if handled else "ignored")
+    await bot.intake.settle()
     async with bot.db.reader() as conn:
         keys = set((await conn.execute(select(subjects.c.key))).scalars())
     assert keys == (_expected_keys(event, payload) if handled else set())

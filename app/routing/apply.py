@@ -16,7 +16,7 @@ from app.store.pull_index import (
     pulls_with_head,
     synced_at,
 )
-from app.store.queue import WorkQueue
+from app.store.queue import EventLink, WorkQueue
 
 
 @dataclass(frozen=True)
@@ -36,25 +36,37 @@ class Router:
             delivery.event, json.loads(delivery.payload), own_app_id=self.policy.own_app_id
         )
 
-    async def route(self, conn: AsyncConnection, delivery: StoredDelivery) -> list[SubjectRef]:
-        """Marks every subject the delivery concerns; returns them."""
-        plan = self.plan(delivery)
+    async def route(
+        self,
+        conn: AsyncConnection,
+        delivery: StoredDelivery,
+        plan: RoutingPlan,
+        links: list[EventLink],
+    ) -> list[SubjectRef]:
+        """Marks every subject the delivery concerns; the event links are appended to `links`
+        for the caller to insert in one statement. Returns the subjects."""
         now = self.queue.clock()
         await apply_index_changes(conn, plan.installation_id, plan.index_changes, now)
         targets = list(plan.subjects)
         for lookup in plan.lookups:
             targets.extend(await self._resolve(conn, plan, lookup, allow_sync=True))
-        return await self._mark_all(conn, targets, delivery)
+        return await self._upsert_all(conn, targets, delivery, links)
 
     async def route_lookups_again(
         self, conn: AsyncConnection, delivery: StoredDelivery
     ) -> list[SubjectRef]:
-        """After a repository's index was listed afresh: the PRs its lookups find now."""
+        """After a repository's index was listed afresh: the PRs its lookups find now that the
+        delivery did not already mark."""
         plan = self.plan(delivery)
+        marked = await self.queue.keys_marked_by(conn, delivery.id)
         targets: list[SubjectRef] = []
         for lookup in plan.lookups:
-            targets.extend(await self._resolve(conn, plan, lookup, allow_sync=False))
-        return await self._mark_all(conn, targets, delivery)
+            found = await self._resolve(conn, plan, lookup, allow_sync=False)
+            targets.extend(ref for ref in found if ref.key not in marked)
+        links: list[EventLink] = []
+        refs = await self._upsert_all(conn, targets, delivery, links)
+        await self.queue.add_events(conn, links)
+        return refs
 
     async def _resolve(
         self, conn: AsyncConnection, plan: RoutingPlan, lookup: Lookup, *, allow_sync: bool
@@ -76,14 +88,17 @@ class Router:
             return True
         return not found and self.queue.clock() - listed_at > self.policy.index_ttl_seconds
 
-    async def _mark_all(
-        self, conn: AsyncConnection, targets: list[SubjectRef], delivery: StoredDelivery
+    async def _upsert_all(
+        self,
+        conn: AsyncConnection,
+        targets: list[SubjectRef],
+        delivery: StoredDelivery,
+        links: list[EventLink],
     ) -> list[SubjectRef]:
         unique = list(dict.fromkeys(targets))
         for ref in unique:
-            await self.queue.mark(
-                conn, ref, delivery_id=delivery.id, event=delivery.event, action=delivery.action
-            )
+            subject_id = await self.queue.upsert(conn, ref)
+            links.append(EventLink(subject_id, delivery.id, delivery.event, delivery.action))
         return unique
 
 

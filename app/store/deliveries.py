@@ -22,40 +22,65 @@ class StoredDelivery:
     payload: str
 
 
-async def insert_delivery(conn: AsyncConnection, delivery: StoredDelivery) -> bool:
-    """Stores a delivery; False when that delivery id is already stored (a redelivery)."""
+# A delivery whose routing raised this often is left stored, unrouted, for a human to look at.
+MAX_ROUTE_ATTEMPTS = 5
+
+
+async def insert_deliveries(conn: AsyncConnection, batch: list[StoredDelivery]) -> set[str]:
+    """Stores deliveries in one statement; returns the ids that were new (not redeliveries)."""
+    rows: dict[str, dict[str, object]] = {}
+    for delivery in batch:
+        rows.setdefault(
+            delivery.id,
+            {
+                "id": delivery.id,
+                "event": delivery.event,
+                "action": delivery.action,
+                "installation_id": delivery.installation_id,
+                "repository": delivery.repository,
+                "received_at": delivery.received_at,
+                "payload": delivery.payload,
+                "route_attempts": 0,
+            },
+        )
     stmt = (
         insert_for(conn, deliveries)
-        .values(
-            id=delivery.id,
-            event=delivery.event,
-            action=delivery.action,
-            installation_id=delivery.installation_id,
-            repository=delivery.repository,
-            received_at=delivery.received_at,
-            payload=delivery.payload,
-        )
+        .values(list(rows.values()))
         .on_conflict_do_nothing(index_elements=[deliveries.c.id])
         .returning(deliveries.c.id)
     )
-    return (await conn.execute(stmt)).first() is not None
+    return set((await conn.execute(stmt)).scalars())
 
 
-async def mark_routed(conn: AsyncConnection, delivery_id: str, now: float) -> None:
+async def count_route_failures(conn: AsyncConnection, delivery_ids: list[str]) -> None:
+    if not delivery_ids:
+        return
+    d = deliveries.c
     await conn.execute(
-        update(deliveries).where(deliveries.c.id == delivery_id).values(routed_at=now)
+        update(deliveries).where(d.id.in_(delivery_ids)).values(route_attempts=d.route_attempts + 1)
     )
 
 
-async def unrouted_deliveries(conn: AsyncConnection, limit: int) -> list[StoredDelivery]:
+async def mark_routed(conn: AsyncConnection, delivery_ids: list[str], now: float) -> None:
+    if delivery_ids:
+        await conn.execute(
+            update(deliveries).where(deliveries.c.id.in_(delivery_ids)).values(routed_at=now)
+        )
+
+
+async def unrouted_deliveries(
+    conn: AsyncConnection, limit: int, *, skip_locked: bool = False
+) -> list[StoredDelivery]:
     d = deliveries.c
-    rows = await conn.execute(
+    query = (
         select(d.id, d.event, d.action, d.installation_id, d.repository, d.received_at, d.payload)
-        .where(d.routed_at.is_(None))
+        .where(d.routed_at.is_(None), d.route_attempts < MAX_ROUTE_ATTEMPTS)
         .order_by(d.received_at)
         .limit(limit)
     )
-    return [StoredDelivery(*row) for row in rows]
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return [StoredDelivery(*row) for row in await conn.execute(query)]
 
 
 async def load_deliveries(conn: AsyncConnection, ids: list[str]) -> list[StoredDelivery]:

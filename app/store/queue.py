@@ -40,6 +40,16 @@ class SubjectEvent:
 
 
 @dataclass(frozen=True)
+class EventLink:
+    """A delivery that marked a subject."""
+
+    subject_id: int
+    delivery_id: str
+    event: str
+    action: str | None
+
+
+@dataclass(frozen=True)
 class Claim:
     subject_id: int
     key: str
@@ -83,20 +93,34 @@ class WorkQueue:
         action: str | None,
     ) -> int:
         """Marks a subject dirty inside the caller's transaction; returns its id."""
-        now = self.clock()
-        subject_id = await self._upsert_subject(conn, ref, now)
-        await conn.execute(
-            insert(subject_events).values(
-                subject_id=subject_id,
-                delivery_id=delivery_id,
-                event=event,
-                action=action,
-                created_at=now,
-            )
-        )
+        subject_id = await self.upsert(conn, ref)
+        await self.add_events(conn, [EventLink(subject_id, delivery_id, event, action)])
+        return subject_id
+
+    async def upsert(self, conn: AsyncConnection, ref: SubjectRef) -> int:
+        """The subject-row half of a mark; `add_events` must follow in the same transaction."""
+        subject_id = await self._upsert_subject(conn, ref, self.clock())
         if self.db.is_postgres:
             await conn.execute(text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"))
         return subject_id
+
+    async def add_events(self, conn: AsyncConnection, links: list[EventLink]) -> None:
+        if not links:
+            return
+        now = self.clock()
+        await conn.execute(
+            insert(subject_events),
+            [
+                {
+                    "subject_id": link.subject_id,
+                    "delivery_id": link.delivery_id,
+                    "event": link.event,
+                    "action": link.action,
+                    "created_at": now,
+                }
+                for link in links
+            ],
+        )
 
     async def _upsert_subject(self, conn: AsyncConnection, ref: SubjectRef, now: float) -> int:
         stmt = insert_for(conn, subjects).values(
@@ -129,6 +153,27 @@ class WorkQueue:
             },
         ).returning(c.id)
         return (await conn.execute(stmt)).scalar_one()
+
+    async def event_counts(self, subject_id: int) -> dict[str, int]:
+        """How many events of each kind (`event.action`) the subject has received in all."""
+        e = subject_events.c
+        async with self.db.reader() as conn:
+            rows = await conn.execute(
+                select(e.event, e.action, func.count())
+                .where(e.subject_id == subject_id)
+                .group_by(e.event, e.action)
+            )
+            return {
+                f"{event}.{action}" if action else event: count for event, action, count in rows
+            }
+
+    async def keys_marked_by(self, conn: AsyncConnection, delivery_id: str) -> set[str]:
+        rows = await conn.execute(
+            select(subjects.c.key)
+            .join(subject_events, subject_events.c.subject_id == subjects.c.id)
+            .where(subject_events.c.delivery_id == delivery_id)
+        )
+        return set(rows.scalars())
 
     async def claim(self, worker: str) -> Claim | None:
         now = self.clock()

@@ -33,6 +33,7 @@ deliveries = Table(
     Column("received_at", Double, nullable=False),
     Column("payload", Text, nullable=False),
     Column("routed_at", Double),
+    Column("route_attempts", Integer, nullable=False, default=0),
     Index("ix_deliveries_unrouted", "routed_at", "received_at"),
 )
 

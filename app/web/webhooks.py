@@ -83,7 +83,7 @@ async def _accept(
         payload=body.decode(),
     )
     try:
-        result = await intake.accept(delivery)
+        outcome = await intake.accept(delivery)
     except (SQLAlchemyError, OSError):
         # Never acknowledge what was not stored: GitHub shows the failure and it can be redelivered.
         log.exception("delivery not stored")
@@ -93,11 +93,10 @@ async def _accept(
         extra=fields(
             event=event,
             action=action,
-            outcome=result.outcome.value,
-            subjects=[ref.key for ref in result.subjects],
+            outcome=outcome.value,
         ),
     )
-    return web.json_response({"status": result.outcome.value}, status=202)
+    return web.json_response({"status": outcome.value}, status=202)
 
 
 async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:

@@ -5,13 +5,11 @@ received for the PR, which proves the loop from webhook to GitHub end to end."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from app.engine.snapshot import PullRequestSnapshot
 from app.github.checks import CheckRunContent, publish_check_run
 from app.routing.plan import IndexRemoval, IndexUpsert
 from app.store.pull_index import apply_index_changes
-from app.store.queue import Claim, SubjectEvent
+from app.store.queue import Claim
 from app.worker.context import Outcome, WorkContext
 
 CHECK_NAME = "paasbot"
@@ -27,26 +25,25 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     if not await snapshot.is_open():
         return Outcome("closed", "the pull request is closed")
     head_sha = await snapshot.head_sha()
+    counts = await context.queue.event_counts(claim.subject_id)
     result = await publish_check_run(
-        context.db, api, ref.repository, head_sha, summary_of(claim), context.now()
+        context.db, api, ref.repository, head_sha, summary_of(counts), context.now()
     )
     return Outcome("evaluated", f"check run {result} on {head_sha[:12]}")
 
 
-def summary_of(claim: Claim) -> CheckRunContent:
-    noun = "event" if claim.events_total == 1 else "events"
+def summary_of(event_counts: dict[str, int]) -> CheckRunContent:
+    """A function of what the PR has received, so an evaluation with nothing new rewrites
+    nothing."""
+    total = sum(event_counts.values())
+    noun = "event" if total == 1 else "events"
+    lines = ["Events received for this pull request:", "", "| event | count |", "|---|---|"]
+    lines += [f"| `{name}` | {count} |" for name, count in sorted(event_counts.items())]
     return CheckRunContent(
         name=CHECK_NAME,
-        title=f"paasbot received {claim.events_total} {noun}",
-        summary=_events_table(claim.events),
+        title=f"paasbot received {total} {noun}",
+        summary="\n".join(lines),
     )
-
-
-def _events_table(events: tuple[SubjectEvent, ...]) -> str:
-    counts = Counter(f"{e.event}.{e.action}" if e.action else e.event for e in events)
-    lines = ["Events in this evaluation:", "", "| event | count |", "|---|---|"]
-    lines += [f"| `{name}` | {count} |" for name, count in sorted(counts.items())]
-    return "\n".join(lines)
 
 
 async def _refresh_index(context: WorkContext, claim: Claim, snapshot: PullRequestSnapshot) -> None:

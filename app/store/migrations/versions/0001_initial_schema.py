@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 05:34:36.326971
+Create Date: 2026-11-28 05:42:10.390544
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.Double(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("routed_at", sa.Double(), nullable=True),
+        sa.Column("route_attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
