@@ -1,0 +1,64 @@
+"""Per-application and per-request objects shared by the middleware and the route handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from app.sandbox.models import IssuedToken, RecordedRequest, Repository
+from app.sandbox.state import SimulatedGitHub
+
+API_PREFIX = "/api/v3"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    scheme: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Urls:
+    """GitHub Enterprise Server serves the web UI at the origin and the API under /api/v3."""
+
+    origin: str
+
+    @property
+    def api_root(self) -> str:
+        return self.origin + API_PREFIX
+
+    def api(self, path: str) -> str:
+        return self.api_root + path
+
+    def html(self, path: str) -> str:
+        return self.origin + path
+
+
+@dataclass
+class RequestContext:
+    state: SimulatedGitHub
+    urls: Urls
+    record: RecordedRequest
+    credentials: Credentials | None
+    grant: IssuedToken | None = None
+    repository: Repository | None = None
+
+    def require_repository(self) -> Repository:
+        if self.repository is None:
+            raise RuntimeError("route is not scoped to a repository")
+        return self.repository
+
+
+STATE_KEY = web.AppKey("simulated_github", SimulatedGitHub)
+CONTEXT_KEY = web.RequestKey("simulator_context", RequestContext)
+
+
+def api_path(path: str) -> str:
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        return path[len(API_PREFIX) :] or "/"
+    return path
+
+
+def context(request: web.Request) -> RequestContext:
+    return request[CONTEXT_KEY]

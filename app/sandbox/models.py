@@ -1,0 +1,207 @@
+"""Entities held by the simulated GitHub Enterprise Server."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AccountType = Literal["User", "Organization", "Bot"]
+PullState = Literal["open", "closed"]
+
+DEFAULT_PERMISSIONS: Mapping[str, str] = {
+    "checks": "write",
+    "contents": "read",
+    "metadata": "read",
+    "pull_requests": "write",
+}
+DEFAULT_EVENTS: tuple[str, ...] = ("check_run", "check_suite", "pull_request", "push")
+RATE_WINDOW_SECONDS = 3600
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_RANDOM_LENGTH = 36
+
+
+def repo_key(full_name: str) -> str:
+    """GitHub resolves owner and repository names case-insensitively."""
+    return full_name.lower()
+
+
+def fake_sha(seed: str) -> str:
+    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
+
+
+def new_token_value() -> str:
+    return "ghs_" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_RANDOM_LENGTH))
+
+
+def empty_output() -> dict[str, str | None]:
+    return {"title": None, "summary": None, "text": None}
+
+
+@dataclass
+class Account:
+    login: str
+    id: int
+    type: AccountType = "User"
+
+
+@dataclass
+class RateBudget:
+    limit: int = 5000
+    remaining: int = 5000
+    reset_at: int = 0
+
+    @classmethod
+    def fresh(cls, limit: int, now: float) -> RateBudget:
+        return cls(limit=limit, remaining=limit, reset_at=int(now) + RATE_WINDOW_SECONDS)
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.remaining
+
+    def refresh(self, now: float) -> None:
+        if now >= self.reset_at:
+            self.remaining = self.limit
+            self.reset_at = int(now) + RATE_WINDOW_SECONDS
+
+    def consume(self) -> None:
+        self.remaining = max(0, self.remaining - 1)
+
+
+@dataclass
+class Installation:
+    id: int
+    account: str
+    rate: RateBudget
+    repositories: list[str] = field(default_factory=list)
+    permissions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
+    events: list[str] = field(default_factory=lambda: list(DEFAULT_EVENTS))
+    repository_selection: Literal["all", "selected"] = "selected"
+    created_at: float = 0.0
+
+    def covers(self, full_name: str) -> bool:
+        return repo_key(full_name) in {repo_key(name) for name in self.repositories}
+
+
+@dataclass
+class Repository:
+    id: int
+    owner: str
+    name: str
+    installation_id: int
+    default_branch: str = "main"
+    private: bool = True
+    branches: dict[str, str] = field(default_factory=dict)
+    next_number: int = 1
+    full_name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.full_name = f"{self.owner}/{self.name}"
+        self.branches.setdefault(self.default_branch, fake_sha(f"{self.full_name}@root"))
+
+    def resolve_ref(self, ref: str) -> str:
+        branch = ref.removeprefix("refs/").removeprefix("heads/")
+        return self.branches.get(branch, ref)
+
+
+@dataclass
+class PullRequest:
+    id: int
+    number: int
+    repo_full_name: str
+    title: str
+    head_sha: str
+    head_ref: str
+    base_ref: str
+    base_sha: str
+    author: str
+    created_at: float
+    updated_at: float
+    state: PullState = "open"
+    body: str | None = None
+    draft: bool = False
+    merged: bool = False
+    closed_at: float | None = None
+    merged_at: float | None = None
+
+
+@dataclass
+class CheckRun:
+    id: int
+    repo_full_name: str
+    head_sha: str
+    name: str
+    app_id: int
+    check_suite_id: int
+    status: str = "queued"
+    conclusion: str | None = None
+    output: dict[str, str | None] = field(default_factory=empty_output)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    external_id: str | None = None
+    details_url: str | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckRunPatch:
+    """Fields to set on a check run; ``None`` means "leave unchanged"."""
+
+    name: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    external_id: str | None = None
+    details_url: str | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+    output: Mapping[str, str | None] | None = None
+    annotations: tuple[dict[str, Any], ...] = ()
+
+
+PATCHABLE_CHECK_RUN_FIELDS: tuple[str, ...] = (
+    "name",
+    "status",
+    "conclusion",
+    "external_id",
+    "details_url",
+    "started_at",
+    "completed_at",
+)
+
+
+@dataclass
+class IssuedToken:
+    token: str
+    installation_id: int
+    issued_at: float
+    expires_at: float
+    permissions: dict[str, str]
+    repositories: frozenset[str] | None = None
+
+    def is_valid(self, now: float) -> bool:
+        return now < self.expires_at
+
+    def covers(self, full_name: str) -> bool:
+        return self.repositories is None or repo_key(full_name) in self.repositories
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it, with paths relative to the API root.
+
+    ``status`` is None while the request is in flight and 499 (nginx's "client closed request")
+    when the client hung up during a timeout fault, in which case nothing else happened.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    if_none_match: bool
+    received_at: float
+    status: int | None = None
+    installation_id: int | None = None
+    fault: str | None = None
+    counted: bool = False

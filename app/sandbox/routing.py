@@ -1,0 +1,89 @@
+"""Route declarations and the guard enforcing each route's authentication and permissions."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from app.sandbox.context import RequestContext, context
+from app.sandbox.errors import (
+    bad_credentials,
+    forbidden_for_integration,
+    not_found,
+    requires_authentication,
+)
+from app.sandbox.models import IssuedToken, Repository
+from app.sandbox.security import verify_app_jwt
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PermissionLevel = Literal["read", "write", "admin"]
+PERMISSION_LEVELS: tuple[PermissionLevel, ...] = ("read", "write", "admin")
+
+
+class Auth(enum.Enum):
+    APP = "app"
+    INSTALLATION = "installation"
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    level: PermissionLevel
+
+    def satisfied_by(self, granted: Mapping[str, str]) -> bool:
+        level = granted.get(self.name)
+        if level not in PERMISSION_LEVELS:
+            return False
+        return PERMISSION_LEVELS.index(level) >= PERMISSION_LEVELS.index(self.level)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    auth: Auth = Auth.INSTALLATION
+    permission: Permission | None = None
+
+
+def guarded(route: Route) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        authorize(route, context(request), request.match_info)
+        return await route.handler(request)
+
+    return handle
+
+
+def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) -> None:
+    if route.auth is Auth.APP:
+        verify_app_jwt(ctx.state, ctx.credentials)
+        ctx.repository = _lookup_repository(ctx, match_info)
+        return
+    grant = _require_grant(ctx)
+    repository = _lookup_repository(ctx, match_info)
+    if repository is not None and not ctx.state.token_covers(grant, repository):
+        raise not_found()
+    ctx.repository = repository
+    if route.permission is not None and not route.permission.satisfied_by(grant.permissions):
+        raise forbidden_for_integration()
+
+
+def _require_grant(ctx: RequestContext) -> IssuedToken:
+    if ctx.grant is not None:
+        return ctx.grant
+    if ctx.credentials is None:
+        raise requires_authentication()
+    raise bad_credentials()
+
+
+def _lookup_repository(ctx: RequestContext, match_info: Mapping[str, str]) -> Repository | None:
+    if "owner" not in match_info or "repo" not in match_info:
+        return None
+    repository = ctx.state.find_repository(f"{match_info['owner']}/{match_info['repo']}")
+    if repository is None:
+        raise not_found()
+    return repository

@@ -1,0 +1,352 @@
+"""In-memory state of the simulated GitHub Enterprise Server."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from app.sandbox.faults import FaultPlan
+from app.sandbox.models import (
+    DEFAULT_PERMISSIONS,
+    PATCHABLE_CHECK_RUN_FIELDS,
+    Account,
+    AccountType,
+    CheckRun,
+    CheckRunPatch,
+    Installation,
+    IssuedToken,
+    PullRequest,
+    RateBudget,
+    RecordedRequest,
+    Repository,
+    fake_sha,
+    new_token_value,
+    repo_key,
+)
+
+Clock = Callable[[], float]
+
+__all__ = [
+    "Account",
+    "CheckRun",
+    "CheckRunPatch",
+    "Clock",
+    "Installation",
+    "IssuedToken",
+    "PullRequest",
+    "RateBudget",
+    "RecordedRequest",
+    "Repository",
+    "SimulatedGitHub",
+    "repo_key",
+]
+
+
+@dataclass(eq=False)
+class SimulatedGitHub:
+    """The whole simulated server: app credentials, installations, repositories and activity."""
+
+    app_id: int = 1
+    app_slug: str = "simulated-app"
+    token_ttl_seconds: int = 3600
+    clock: Clock = time.time
+    fault_seed: int = 0
+    accounts: dict[str, Account] = field(default_factory=dict)
+    installations: dict[int, Installation] = field(default_factory=dict)
+    repositories: dict[str, Repository] = field(default_factory=dict)
+    pulls: dict[str, dict[int, PullRequest]] = field(default_factory=dict)
+    check_runs: dict[int, CheckRun] = field(default_factory=dict)
+    check_suites: dict[tuple[str, str], int] = field(default_factory=dict)
+    tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    faults: FaultPlan = field(init=False)
+    private_key_pem: str = field(init=False, repr=False)
+    public_key_pem: str = field(init=False, repr=False)
+    _private_key: rsa.RSAPrivateKey = field(init=False, repr=False)
+    _ids: Iterator[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.faults = FaultPlan(seed=self.fault_seed)
+        self._ids = itertools.count(100)
+        self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_key_pem = self._private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ).decode()
+        self.public_key_pem = (
+            self._private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self._private_key.public_key()
+
+    def now(self) -> float:
+        return self.clock()
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def app_jwt(
+        self, *, issued_at: int | None = None, lifetime: int = 600, issuer: str | None = None
+    ) -> str:
+        """A JWT for this app, backdated 60 s like GitHub's documentation recommends."""
+        iat = int(self.now()) - 60 if issued_at is None else issued_at
+        claims = {
+            "iat": iat,
+            "exp": iat + lifetime,
+            "iss": str(self.app_id) if issuer is None else issuer,
+        }
+        return jwt.encode(claims, self._private_key, algorithm="RS256")
+
+    def account(self, login: str, account_type: AccountType = "User") -> Account:
+        key = login.lower()
+        if key not in self.accounts:
+            self.accounts[key] = Account(login=login, id=self.next_id(), type=account_type)
+        return self.accounts[key]
+
+    def add_installation(
+        self,
+        account: str,
+        *,
+        account_type: AccountType = "Organization",
+        permissions: Mapping[str, str] | None = None,
+        rate_limit: int = 5000,
+    ) -> Installation:
+        self.account(account, account_type)
+        installation = Installation(
+            id=self.next_id(),
+            account=account,
+            rate=RateBudget.fresh(rate_limit, self.now()),
+            permissions=dict(DEFAULT_PERMISSIONS if permissions is None else permissions),
+            created_at=self.now(),
+        )
+        self.installations[installation.id] = installation
+        return installation
+
+    def add_repository(
+        self,
+        installation: Installation,
+        name: str,
+        *,
+        default_branch: str = "main",
+        private: bool = True,
+    ) -> Repository:
+        repository = Repository(
+            id=self.next_id(),
+            owner=installation.account,
+            name=name,
+            installation_id=installation.id,
+            default_branch=default_branch,
+            private=private,
+        )
+        self.repositories[repo_key(repository.full_name)] = repository
+        self.pulls[repo_key(repository.full_name)] = {}
+        installation.repositories.append(repository.full_name)
+        return repository
+
+    def find_repository(self, full_name: str) -> Repository | None:
+        return self.repositories.get(repo_key(full_name))
+
+    def repository(self, full_name: str) -> Repository:
+        repository = self.find_repository(full_name)
+        if repository is None:
+            raise KeyError(f"no repository {full_name!r}")
+        return repository
+
+    def installation_for(self, repository: Repository) -> Installation | None:
+        installation = self.installations.get(repository.installation_id)
+        if installation is None or not installation.covers(repository.full_name):
+            return None
+        return installation
+
+    def open_pull(
+        self,
+        repo_full_name: str,
+        title: str,
+        head_sha: str,
+        head_ref: str,
+        base_ref: str = "main",
+        author: str = "alice",
+        *,
+        body: str | None = None,
+        draft: bool = False,
+    ) -> PullRequest:
+        repository = self.repository(repo_full_name)
+        self.account(author)
+        now = self.now()
+        base_sha = repository.branches.setdefault(
+            base_ref, fake_sha(f"{repo_full_name}@{base_ref}")
+        )
+        repository.branches[head_ref] = head_sha
+        pull = PullRequest(
+            id=self.next_id(),
+            number=repository.next_number,
+            repo_full_name=repository.full_name,
+            title=title,
+            head_sha=head_sha,
+            head_ref=head_ref,
+            base_ref=base_ref,
+            base_sha=base_sha,
+            author=author,
+            created_at=now,
+            updated_at=now,
+            body=body,
+            draft=draft,
+        )
+        repository.next_number += 1
+        self.pulls[repo_key(repository.full_name)][pull.number] = pull
+        return pull
+
+    def find_pull(self, repo_full_name: str, number: int) -> PullRequest | None:
+        return self.pulls.get(repo_key(repo_full_name), {}).get(number)
+
+    def pull(self, repo_full_name: str, number: int) -> PullRequest:
+        pull = self.find_pull(repo_full_name, number)
+        if pull is None:
+            raise KeyError(f"no pull request {repo_full_name}#{number}")
+        return pull
+
+    def pulls_in(self, repo_full_name: str) -> list[PullRequest]:
+        return list(self.pulls.get(repo_key(repo_full_name), {}).values())
+
+    def push_to_pull(self, repo_full_name: str, number: int, new_sha: str) -> PullRequest:
+        pull = self.pull(repo_full_name, number)
+        pull.head_sha = new_sha
+        pull.updated_at = self.now()
+        self.repository(repo_full_name).branches[pull.head_ref] = new_sha
+        return pull
+
+    def close_pull(self, repo_full_name: str, number: int, *, merged: bool = False) -> PullRequest:
+        pull = self.pull(repo_full_name, number)
+        now = self.now()
+        pull.state = "closed"
+        pull.closed_at = now
+        pull.updated_at = now
+        if merged:
+            pull.merged = True
+            pull.merged_at = now
+            self.repository(repo_full_name).branches[pull.base_ref] = pull.head_sha
+        return pull
+
+    def create_check_run(
+        self, repo_full_name: str, name: str, head_sha: str, patch: CheckRunPatch | None = None
+    ) -> CheckRun:
+        repository = self.repository(repo_full_name)
+        suite_key = (repo_key(repository.full_name), head_sha)
+        suite_id = self.check_suites.setdefault(suite_key, self.next_id())
+        run = CheckRun(
+            id=self.next_id(),
+            repo_full_name=repository.full_name,
+            head_sha=head_sha,
+            name=name,
+            app_id=self.app_id,
+            check_suite_id=suite_id,
+            started_at=self.now(),
+        )
+        self.check_runs[run.id] = run
+        return self.update_check_run(run.id, patch or CheckRunPatch())
+
+    def update_check_run(self, check_run_id: int, patch: CheckRunPatch) -> CheckRun:
+        run = self.check_runs[check_run_id]
+        for attribute in PATCHABLE_CHECK_RUN_FIELDS:
+            value = getattr(patch, attribute)
+            if value is not None:
+                setattr(run, attribute, value)
+        if patch.output is not None:
+            run.output.update(patch.output)
+        run.annotations.extend(patch.annotations)
+        if patch.conclusion is not None:
+            run.status = "completed"
+        if run.status == "completed" and run.completed_at is None:
+            run.completed_at = self.now()
+        return run
+
+    def check_runs_for(self, repo_full_name: str, head_sha: str) -> list[CheckRun]:
+        key = repo_key(repo_full_name)
+        return [
+            run
+            for run in self.check_runs.values()
+            if repo_key(run.repo_full_name) == key and run.head_sha == head_sha
+        ]
+
+    def issue_token(
+        self,
+        installation_id: int,
+        *,
+        repositories: Iterable[str] | None = None,
+        permissions: Mapping[str, str] | None = None,
+    ) -> IssuedToken:
+        installation = self.installations[installation_id]
+        now = self.now()
+        token = IssuedToken(
+            token=new_token_value(),
+            installation_id=installation_id,
+            issued_at=now,
+            expires_at=now + self.token_ttl_seconds,
+            permissions=dict(installation.permissions if permissions is None else permissions),
+            repositories=None if repositories is None else frozenset(map(repo_key, repositories)),
+        )
+        self.tokens[token.token] = token
+        return token
+
+    def resolve_token(self, token: str) -> IssuedToken | None:
+        issued = self.tokens.get(token)
+        if issued is None or not issued.is_valid(self.now()):
+            return None
+        if issued.installation_id not in self.installations:
+            return None
+        return issued
+
+    def token_covers(self, token: IssuedToken, repository: Repository) -> bool:
+        installation = self.installation_for(repository)
+        return (
+            installation is not None
+            and installation.id == token.installation_id
+            and token.covers(repository.full_name)
+        )
+
+    def rate_budget(self, installation_id: int) -> RateBudget:
+        budget = self.installations[installation_id].rate
+        budget.refresh(self.now())
+        return budget
+
+    def exhaust_rate_limit(self, installation_id: int, reset_in_seconds: int = 3600) -> None:
+        budget = self.installations[installation_id].rate
+        budget.remaining = 0
+        budget.reset_at = int(self.now()) + reset_in_seconds
+
+    def record_request(
+        self, method: str, path: str, query: Mapping[str, str], *, if_none_match: bool
+    ) -> RecordedRequest:
+        record = RecordedRequest(
+            method=method,
+            path=path,
+            query=dict(query),
+            if_none_match=if_none_match,
+            received_at=self.now(),
+        )
+        self.requests.append(record)
+        return record
+
+    def requests_matching(
+        self, method: str | None = None, path: str | None = None, *, path_prefix: str | None = None
+    ) -> list[RecordedRequest]:
+        return [
+            record
+            for record in self.requests
+            if (method is None or record.method == method.upper())
+            and (path is None or record.path == path)
+            and (path_prefix is None or record.path.startswith(path_prefix))
+        ]
