@@ -51,7 +51,9 @@ class Intake:
         self._routing_needed = asyncio.Event()
         # One routing pass at a time in this process (SKIP LOCKED keeps replicas apart).
         self._routing_lock = asyncio.Lock()
-        self._writing = False
+        # Set while no delivery is queued or being written.
+        self._intake_idle = asyncio.Event()
+        self._intake_idle.set()
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -73,6 +75,7 @@ class Intake:
     async def accept(self, delivery: StoredDelivery) -> IntakeOutcome:
         """Returns once the delivery is committed; raises if it could not be stored."""
         future: asyncio.Future[IntakeOutcome] = asyncio.get_running_loop().create_future()
+        self._intake_idle.clear()
         await self._incoming.put((delivery, future))
         return await future
 
@@ -91,11 +94,12 @@ class Intake:
             finally:
                 for _ in batch:
                     self._incoming.task_done()
+                if self._incoming.empty():
+                    self._intake_idle.set()
 
     async def _write(
         self, batch: list[tuple[StoredDelivery, asyncio.Future[IntakeOutcome]]]
     ) -> None:
-        self._writing = True
         try:
             async with self.db.transaction() as conn:
                 stored = await insert_deliveries(conn, [delivery for delivery, _ in batch])
@@ -104,8 +108,6 @@ class Intake:
                 if not future.done():
                     future.set_exception(exc)
             return
-        finally:
-            self._writing = False
         seen: set[str] = set()
         for delivery, future in batch:
             first = delivery.id in stored and delivery.id not in seen
@@ -135,6 +137,7 @@ class Intake:
     async def _route_all(self) -> int:
         routed = 0
         while True:
+            await self._give_way_to_intake()
             batch_routed, batch_failed = await self._route_batch()
             routed += batch_routed
             if batch_routed:
@@ -184,7 +187,14 @@ class Intake:
             return 0, len(pending)
         return len(routed), len(unreadable)
 
+    async def _give_way_to_intake(self, longest: float = 0.05) -> None:
+        """Acknowledgements go first; routing waits for a gap, but never longer than `longest`,
+        so a steady stream cannot starve it."""
+        if self._intake_waiting():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._intake_idle.wait(), longest)
+
     def _intake_waiting(self) -> bool:
         """Acknowledgements wait on stored deliveries: on SQLite's single writer, a routing
         transaction ends early to let them in."""
-        return not self.db.is_postgres and (self._writing or not self._incoming.empty())
+        return not self.db.is_postgres and not self._intake_idle.is_set()

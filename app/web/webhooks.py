@@ -100,14 +100,17 @@ async def _accept(
 
 
 async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:
-    """The body, or None when it is over the cap (checked before and while reading)."""
-    if request.content_length is not None and request.content_length > max_bytes:
+    """The body, or None when it is over the cap. A body up to twice the cap is read to its end
+    and discarded, so the sender sees the 413 instead of a reset connection; a larger one is
+    refused without reading it."""
+    if request.content_length is not None and request.content_length > 2 * max_bytes:
         return None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
-        if size > max_bytes:
+        if size > 2 * max_bytes:
             return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if size <= max_bytes:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= max_bytes else None
