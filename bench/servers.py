@@ -20,6 +20,7 @@ def bare_app() -> web.Application:
 
 
 def paasbot_app(database_url: str, secret: str) -> web.Application:
+    from app.sandbox.keys import new_app_key_pem
     from app.service import Paasbot
     from app.settings import load_settings
     from app.store.migrate import upgrade
@@ -29,25 +30,13 @@ def paasbot_app(database_url: str, secret: str) -> web.Application:
     settings = load_settings(
         {
             "APP_ID": "1",
-            "PRIVATE_KEY": _throwaway_key(),
+            "PRIVATE_KEY": new_app_key_pem(),
             "WEBHOOK_SECRET": secret,
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "warning",
         }
     )
     return create_web_app(Paasbot(settings), run_workers=False)
-
-
-def _throwaway_key() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def main() -> None:

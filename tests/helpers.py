@@ -33,15 +33,9 @@ async def mark(
 
 
 def rsa_private_key_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from app.sandbox.keys import new_app_key_pem
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
+    return new_app_key_pem()
 
 
 def make_settings(database_url: str, private_key: str, **overrides: object):

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.sandbox.faults import FaultPlan
+from app.sandbox.keys import new_app_key, private_pem
 from app.sandbox.models import (
     DEFAULT_PERMISSIONS,
     PATCHABLE_CHECK_RUN_FIELDS,
@@ -74,12 +75,8 @@ class SimulatedGitHub:
     def __post_init__(self) -> None:
         self.faults = FaultPlan(seed=self.fault_seed)
         self._ids = itertools.count(100)
-        self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.private_key_pem = self._private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        ).decode()
+        self._private_key = new_app_key()
+        self.private_key_pem = private_pem(self._private_key)
         self.public_key_pem = (
             self._private_key.public_key()
             .public_bytes(

@@ -59,6 +59,8 @@ class WorkerPool:
 
     async def _loop(self, worker: str) -> None:
         while not self._stopping:
+            # Cleared before looking, so work marked after the look still wakes this worker.
+            self.wake.clear()
             try:
                 claim = await self.context.queue.claim(worker)
             except Exception:
@@ -78,7 +80,6 @@ class WorkerPool:
             due = await self.context.queue.next_due()
             if due is not None:
                 timeout = min(timeout, max(0.0, due - self.context.now()) + 0.001)
-        self.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout)
 
