@@ -1,5 +1,6 @@
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from app.routing.subjects import pull_request
@@ -171,7 +172,7 @@ async def test_concurrent_workers_never_share_a_subject(db: Database) -> None:
 async def test_two_processes_on_postgres_share_work_safely(database_url: str) -> None:
     """Two Database objects are two connection pools, as two replicas would have."""
     if "postgresql" not in database_url:
-        return
+        pytest.skip("PostgreSQL only: SQLite has one process")
     first, second = Database(database_url), Database(database_url)
     try:
         queue_a = WorkQueue(first, QueuePolicy(coalesce_seconds=0.0))
@@ -206,3 +207,22 @@ async def test_subject_reference_is_kept(db: Database) -> None:
     await mark(db, queue)
     claim = await queue.claim("w1")
     assert claim is not None and claim.ref == PR
+
+
+async def test_a_mark_on_postgres_wakes_listeners_in_other_processes(database_url: str) -> None:
+    if "postgresql" not in database_url:
+        pytest.skip("PostgreSQL only: SQLite has one process")
+    from app.store.notify import WorkListener
+
+    woken = asyncio.Event()
+    listener = WorkListener(database_url, woken.set)
+    listener.start()
+    other_replica = Database(database_url)
+    try:
+        await asyncio.wait_for(woken.wait(), 10)  # set once when listening starts
+        woken.clear()
+        await mark(other_replica, WorkQueue(other_replica))
+        await asyncio.wait_for(woken.wait(), 10)
+    finally:
+        await listener.stop()
+        await other_replica.close()
