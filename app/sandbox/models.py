@@ -95,7 +95,13 @@ class Repository:
     default_branch: str = "main"
     private: bool = True
     branches: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     next_number: int = 1
+    allowed_merge_methods: tuple[str, ...] = ("merge", "squash", "rebase")
+    protections: dict[str, BranchProtection] = field(default_factory=dict)
+    # login -> "read" | "triage" | "write" | "maintain" | "admin"
+    collaborators: dict[str, str] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)
     full_name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +111,72 @@ class Repository:
     def resolve_ref(self, ref: str) -> str:
         branch = ref.removeprefix("refs/").removeprefix("heads/")
         return self.branches.get(branch, ref)
+
+
+@dataclass
+class BranchProtection:
+    required_checks: tuple[str, ...] = ()
+    required_approvals: int = 0
+    require_up_to_date: bool = False
+
+
+@dataclass
+class Team:
+    id: int
+    org: str
+    slug: str
+    name: str
+    members: list[str] = field(default_factory=list)
+    parent_slug: str | None = None
+
+
+@dataclass
+class Review:
+    id: int
+    user: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
+    body: str
+    commit_id: str
+    submitted_at: float
+
+
+@dataclass
+class IssueComment:
+    id: int
+    repo_full_name: str
+    issue_number: int
+    user: str
+    body: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass
+class CommitStatus:
+    id: int
+    repo_full_name: str
+    sha: str
+    context: str
+    state: str  # error | failure | pending | success
+    description: str | None
+    target_url: str | None
+    creator: str
+    created_at: float
+
+
+@dataclass
+class Release:
+    id: int
+    repo_full_name: str
+    tag_name: str
+    name: str | None
+    body: str | None
+    draft: bool
+    prerelease: bool
+    target_commitish: str
+    author: str
+    created_at: float
+    published_at: float | None
 
 
 @dataclass
@@ -126,6 +198,16 @@ class PullRequest:
     merged: bool = False
     closed_at: float | None = None
     merged_at: float | None = None
+    merge_commit_sha: str | None = None
+    merged_by: str | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)
+    requested_teams: list[str] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    head_repo_full_name: str | None = None  # a fork's full name; None: the same repository
+    locked: bool = False
+    milestone: str | None = None
 
 
 @dataclass

@@ -11,21 +11,28 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.sandbox.events import SimEvent, Subscriber
 from app.sandbox.faults import FaultPlan
+from app.sandbox.git import Commit, FileChanges, GitStore, Signature
 from app.sandbox.keys import new_app_key, private_pem
 from app.sandbox.models import (
     DEFAULT_PERMISSIONS,
     PATCHABLE_CHECK_RUN_FIELDS,
     Account,
     AccountType,
+    BranchProtection,
     CheckRun,
     CheckRunPatch,
+    CommitStatus,
     Installation,
+    IssueComment,
     IssuedToken,
     PullRequest,
     RateBudget,
     RecordedRequest,
+    Release,
     Repository,
+    Team,
     fake_sha,
     new_token_value,
     repo_key,
@@ -66,6 +73,13 @@ class SimulatedGitHub:
     check_suites: dict[tuple[str, str], int] = field(default_factory=dict)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    git: GitStore = field(default_factory=GitStore)
+    teams: dict[tuple[str, str], Team] = field(default_factory=dict)  # (org lower, slug)
+    comments: dict[int, IssueComment] = field(default_factory=dict)
+    statuses: list[CommitStatus] = field(default_factory=list)
+    releases: dict[int, Release] = field(default_factory=dict)
+    subscribers: list[Subscriber] = field(default_factory=list)
+    published: list[SimEvent] = field(default_factory=list)
     faults: FaultPlan = field(init=False)
     private_key_pem: str = field(init=False, repr=False)
     public_key_pem: str = field(init=False, repr=False)
@@ -139,6 +153,7 @@ class SimulatedGitHub:
         *,
         default_branch: str = "main",
         private: bool = True,
+        files: FileChanges | None = None,
     ) -> Repository:
         repository = Repository(
             id=self.next_id(),
@@ -151,6 +166,13 @@ class SimulatedGitHub:
         self.repositories[repo_key(repository.full_name)] = repository
         self.pulls[repo_key(repository.full_name)] = {}
         installation.repositories.append(repository.full_name)
+        initial = self.git.commit(
+            (),
+            dict(files) if files is not None else {"README.md": f"# {name}\n"},
+            message="Initial commit",
+            author=self.signature(installation.account),
+        )
+        repository.branches[default_branch] = initial.sha
         return repository
 
     def find_repository(self, full_name: str) -> Repository | None:
@@ -172,20 +194,26 @@ class SimulatedGitHub:
         self,
         repo_full_name: str,
         title: str,
-        head_sha: str,
-        head_ref: str,
+        head_sha: str | None = None,
+        head_ref: str = "",
         base_ref: str = "main",
         author: str = "alice",
         *,
         body: str | None = None,
         draft: bool = False,
     ) -> PullRequest:
+        """Opens a PR from `head_ref`: its current commit, or `head_sha` (which may be a made-up
+        SHA with no commit behind it, for tests that need no files)."""
         repository = self.repository(repo_full_name)
+        if not head_ref:
+            raise ValueError("open_pull needs a head_ref")
         self.account(author)
         now = self.now()
         base_sha = repository.branches.setdefault(
             base_ref, fake_sha(f"{repo_full_name}@{base_ref}")
         )
+        if head_sha is None:
+            head_sha = repository.branches[head_ref]
         repository.branches[head_ref] = head_sha
         pull = PullRequest(
             id=self.next_id(),
@@ -204,6 +232,7 @@ class SimulatedGitHub:
         )
         repository.next_number += 1
         self.pulls[repo_key(repository.full_name)][pull.number] = pull
+        self.publish("pull_request", "opened", repository, author, pull)
         return pull
 
     def find_pull(self, repo_full_name: str, number: int) -> PullRequest | None:
@@ -218,11 +247,24 @@ class SimulatedGitHub:
     def pulls_in(self, repo_full_name: str) -> list[PullRequest]:
         return list(self.pulls.get(repo_key(repo_full_name), {}).values())
 
-    def push_to_pull(self, repo_full_name: str, number: int, new_sha: str) -> PullRequest:
+    def push_to_pull(
+        self, repo_full_name: str, number: int, new_sha: str, *, sender: str | None = None
+    ) -> PullRequest:
         pull = self.pull(repo_full_name, number)
+        before = pull.head_sha
         pull.head_sha = new_sha
         pull.updated_at = self.now()
-        self.repository(repo_full_name).branches[pull.head_ref] = new_sha
+        repository = self.repository(repo_full_name)
+        repository.branches[pull.head_ref] = new_sha
+        self.publish(
+            "pull_request",
+            "synchronize",
+            repository,
+            sender or pull.author,
+            pull,
+            before=before,
+            after=new_sha,
+        )
         return pull
 
     def close_pull(self, repo_full_name: str, number: int, *, merged: bool = False) -> PullRequest:
@@ -236,6 +278,118 @@ class SimulatedGitHub:
             pull.merged_at = now
             self.repository(repo_full_name).branches[pull.base_ref] = pull.head_sha
         return pull
+
+    # --- git -----------------------------------------------------------------------------------
+
+    def signature(self, login: str) -> Signature:
+        return Signature(login, f"{login}@users.noreply.ghe.test", self.now())
+
+    def commit(
+        self,
+        repo_full_name: str,
+        branch: str,
+        changes: FileChanges,
+        *,
+        message: str = "Update files",
+        author: str = "alice",
+        from_ref: str | None = None,
+    ) -> Commit:
+        """Commits `changes` on `branch` (created from `from_ref`, default the default branch, if
+        it does not exist), moves the branch, and announces the push. The open PRs whose head is
+        that branch get a `synchronize`."""
+        repository = self.repository(repo_full_name)
+        before = repository.branches.get(branch)
+        parent = before or repository.resolve_ref(from_ref or repository.default_branch)
+        commit = self.git.commit([parent], changes, message=message, author=self.signature(author))
+        self.move_branch(repository, branch, commit.sha, sender=author, commits=[commit])
+        return commit
+
+    def move_branch(
+        self,
+        repository: Repository,
+        branch: str,
+        sha: str,
+        *,
+        sender: str,
+        commits: list[Commit] | None = None,
+        forced: bool = False,
+    ) -> None:
+        """Points a branch at `sha`, announcing the push and synchronising the PRs it heads."""
+        before = repository.branches.get(branch, "0" * 40)
+        repository.branches[branch] = sha
+        self.publish(
+            "push",
+            None,
+            repository,
+            sender,
+            None,
+            ref=f"refs/heads/{branch}",
+            before=before,
+            after=sha,
+            commits=list(commits or ()),
+            created=before == "0" * 40,
+            forced=forced,
+        )
+        for pull in self.pulls_in(repository.full_name):
+            if pull.state == "open" and pull.head_ref == branch and pull.head_sha != sha:
+                previous = pull.head_sha
+                pull.head_sha = sha
+                pull.updated_at = self.now()
+                self.publish(
+                    "pull_request",
+                    "synchronize",
+                    repository,
+                    sender,
+                    pull,
+                    before=previous,
+                    after=sha,
+                )
+
+    def mergeability(self, pull: PullRequest) -> tuple[bool | None, str]:
+        """GitHub's `mergeable` and `mergeable_state` for a PR, computed from the trees: a file
+        changed on both sides since the merge base is a conflict. None while unknowable (a
+        made-up head SHA with no commit behind it)."""
+        repository = self.repository(pull.repo_full_name)
+        base_head = repository.branches.get(pull.base_ref)
+        if pull.state != "open" or base_head is None:
+            return None, "unknown"
+        if not (self.git.has_commit(base_head) and self.git.has_commit(pull.head_sha)):
+            return None, "unknown"
+        merge_base = self.git.merge_base(base_head, pull.head_sha) or ""
+        if not self.git.merge(merge_base, base_head, pull.head_sha).clean:
+            return False, "dirty"
+        if pull.draft:
+            return True, "draft"
+        protection = repository.protections.get(pull.base_ref, BranchProtection())
+        if protection.require_up_to_date and not self.git.is_ancestor(base_head, pull.head_sha):
+            return True, "behind"
+        return True, "clean"
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        name: str,
+        action: str | None,
+        repository: Repository | None,
+        sender: str,
+        subject: object = None,
+        **details: object,
+    ) -> SimEvent:
+        event = SimEvent(
+            name=name,
+            action=action,
+            repository=repository.full_name if repository else None,
+            installation_id=repository.installation_id if repository else None,
+            sender=sender,
+            subject=subject,
+            details=details,
+            at=self.now(),
+        )
+        self.published.append(event)
+        for subscriber in list(self.subscribers):
+            subscriber(event)
+        return event
 
     def create_check_run(
         self, repo_full_name: str, name: str, head_sha: str, patch: CheckRunPatch | None = None
