@@ -145,10 +145,22 @@ class GitStore:
         return len(in_head - in_base), len(in_base - in_head)
 
     def commits_between(self, base: str, head: str) -> list[Commit]:
-        """The commits reachable from head and not from base, oldest first."""
+        """The commits reachable from head and not from base, parents before children."""
         excluded = set(self.ancestors(base))
-        chain = [self.commits[sha] for sha in self.ancestors(head) if sha not in excluded]
-        return sorted(chain, key=lambda commit: commit.committer.timestamp)
+        ordered: list[Commit] = []
+        seen: set[str] = set()
+        stack: list[tuple[str, bool]] = [(head, False)]
+        while stack:
+            sha, parents_done = stack.pop()
+            if sha in excluded or sha not in self.commits:
+                continue
+            if parents_done:
+                ordered.append(self.commits[sha])
+            elif sha not in seen:
+                seen.add(sha)
+                stack.append((sha, True))
+                stack.extend((parent, False) for parent in reversed(self.commits[sha].parents))
+        return ordered
 
     def diff(self, base: str, head: str) -> list[FileChange]:
         return diff_trees(self.commits[base].tree, self.commits[head].tree)
