@@ -1,8 +1,9 @@
 """Git objects of the simulated server: content-addressed blobs and commits with full file trees.
 
-A commit keeps its whole tree as a flat map of paths to blob SHAs (GitHub's nested trees are built
-from it on demand). SHAs are computed as git computes them for blobs; commits hash their tree,
-parents, author, time and message, so the same history always has the same SHAs.
+A commit keeps its whole tree as a flat map of paths to blob SHAs; the nested tree objects GitHub
+shows are built from it (`app.sandbox.git_trees`) and stored by SHA. Blob and tree SHAs are
+computed as git computes them; commits hash their tree, parents, author, time and message, so the
+same history always has the same SHAs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from app.sandbox.git_trees import TreeEntry, Trees, build_trees, root_tree_sha
 
 FileChanges = Mapping[str, bytes | str | None]
 
@@ -31,9 +35,10 @@ class Commit:
     author: Signature
     committer: Signature
 
-    @property
+    @cached_property
     def tree_sha(self) -> str:
-        return tree_digest(self.tree)
+        """The SHA of the root tree object, as git computes it."""
+        return root_tree_sha(self.tree)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class MergeResult:
 class GitStore:
     blobs: dict[str, bytes] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
+    trees: Trees = field(default_factory=dict)
 
     def write_blob(self, content: bytes | str) -> str:
         data = content.encode() if isinstance(content, str) else content
@@ -108,10 +114,20 @@ class GitStore:
         digest.update(f"{author.name}<{author.email}>{author.timestamp}\n{message}".encode())
         commit = Commit(digest.hexdigest(), dict(tree), parents, message, author, committer)
         self.commits[commit.sha] = commit
+        self.write_tree(commit.tree)
         return commit
 
     def has_commit(self, sha: str) -> bool:
         return sha in self.commits
+
+    def write_tree(self, tree: Mapping[str, str]) -> str:
+        """Stores the nested tree objects of a flat path -> blob map; returns the root's SHA."""
+        root, objects = build_trees(tree)
+        self.trees.update(objects)
+        return root
+
+    def tree_entries(self, sha: str) -> tuple[TreeEntry, ...] | None:
+        return self.trees.get(sha)
 
     def files_at(self, sha: str) -> dict[str, bytes]:
         return {path: self.blobs[blob] for path, blob in self.commits[sha].tree.items()}
@@ -169,23 +185,29 @@ class GitStore:
         """Three-way merge by whole files: a path changed differently on both sides since the
         merge base is a conflict (as the brief for mergeability asks)."""
         base_tree = self.commits[base].tree if base in self.commits else {}
-        our_tree, their_tree = self.commits[ours].tree, self.commits[theirs].tree
-        merged: dict[str, str] = {}
-        conflicts: list[str] = []
-        for path in sorted(set(base_tree) | set(our_tree) | set(their_tree)):
-            original, mine, yours = base_tree.get(path), our_tree.get(path), their_tree.get(path)
-            if mine == yours or yours == original:
-                chosen = mine
-            elif mine == original:
-                chosen = yours
-            else:
-                conflicts.append(path)
-                continue
-            if chosen is not None:
-                merged[path] = chosen
-        if conflicts:
-            return MergeResult(None, tuple(conflicts))
-        return MergeResult(merged)
+        return merge_trees(base_tree, self.commits[ours].tree, self.commits[theirs].tree)
+
+
+def merge_trees(
+    base_tree: Mapping[str, str], our_tree: Mapping[str, str], their_tree: Mapping[str, str]
+) -> MergeResult:
+    """The whole-file three-way merge of `GitStore.merge`, on trees (for replaying commits)."""
+    merged: dict[str, str] = {}
+    conflicts: list[str] = []
+    for path in sorted(set(base_tree) | set(our_tree) | set(their_tree)):
+        original, mine, yours = base_tree.get(path), our_tree.get(path), their_tree.get(path)
+        if mine == yours or yours == original:
+            chosen = mine
+        elif mine == original:
+            chosen = yours
+        else:
+            conflicts.append(path)
+            continue
+        if chosen is not None:
+            merged[path] = chosen
+    if conflicts:
+        return MergeResult(None, tuple(conflicts))
+    return MergeResult(merged)
 
 
 def diff_trees(base: Mapping[str, str], head: Mapping[str, str]) -> list[FileChange]:

@@ -18,7 +18,18 @@ DEFAULT_PERMISSIONS: Mapping[str, str] = {
     "metadata": "read",
     "pull_requests": "write",
 }
-DEFAULT_EVENTS: tuple[str, ...] = ("check_run", "check_suite", "pull_request", "push")
+# The events paasbot's app.yml subscribes to (installation events are always delivered).
+DEFAULT_EVENTS: tuple[str, ...] = (
+    "pull_request",
+    "pull_request_review",
+    "status",
+    "check_run",
+    "check_suite",
+    "push",
+    "release",
+    "issue_comment",
+    "deployment_status",
+)
 RATE_WINDOW_SECONDS = 3600
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_RANDOM_LENGTH = 36
@@ -46,6 +57,7 @@ class Account:
     login: str
     id: int
     type: AccountType = "User"
+    created_at: float = 0.0
 
 
 @dataclass
@@ -128,6 +140,7 @@ class Team:
     name: str
     members: list[str] = field(default_factory=list)
     parent_slug: str | None = None
+    created_at: float = 0.0
 
 
 @dataclass
@@ -138,6 +151,26 @@ class Review:
     body: str
     commit_id: str
     submitted_at: float
+
+
+@dataclass
+class ReviewComment:
+    """An inline comment of a pull request review, anchored to a line of the PR's diff."""
+
+    id: int
+    repo_full_name: str
+    pull_number: int
+    review_id: int
+    user: str
+    body: str
+    path: str
+    line: int
+    side: str  # LEFT (the base version) | RIGHT (the head version)
+    position: int  # lines below the file's first hunk header in the diff
+    diff_hunk: str
+    commit_id: str
+    created_at: float
+    updated_at: float
 
 
 @dataclass

@@ -7,13 +7,18 @@ from typing import Any
 
 from app.sandbox.context import Urls
 from app.sandbox.models import (
+    DEFAULT_EVENTS,
+    DEFAULT_PERMISSIONS,
     Account,
     CheckRun,
     Installation,
     IssuedToken,
     PullRequest,
     Repository,
+    Team,
+    fake_sha,
 )
+from app.sandbox.ops.pull_facts import pull_facts
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601, optional_iso8601
 
@@ -34,6 +39,46 @@ def account_json(urls: Urls, account: Account) -> Json:
         "site_admin": False,
         "url": urls.api(f"/users/{account.login}"),
         "html_url": urls.html(f"/{account.login}"),
+    } | _account_links(urls, account)
+
+
+def avatar_url(urls: Urls, account: Account) -> str:
+    return urls.html(f"/avatars/u/{account.id}?")
+
+
+def _account_links(urls: Urls, account: Account) -> Json:
+    api = urls.api(f"/users/{account.login}")
+    return {
+        "avatar_url": avatar_url(urls, account),
+        "gravatar_id": "",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+    }
+
+
+def organization_json(urls: Urls, account: Account) -> Json:
+    api = urls.api(f"/orgs/{account.login}")
+    return {
+        "login": account.login,
+        "id": account.id,
+        "node_id": legacy_node_id("Organization", account.id),
+        "url": api,
+        "html_url": urls.html(f"/{account.login}"),
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": avatar_url(urls, account),
+        "description": None,
     }
 
 
@@ -50,7 +95,151 @@ def repository_json(state: SimulatedGitHub, urls: Urls, repository: Repository) 
         "default_branch": repository.default_branch,
         "url": urls.api(f"/repos/{repository.full_name}"),
         "html_url": urls.html(f"/{repository.full_name}"),
+    } | _repository_details(state, urls, repository)
+
+
+# The hypermedia links of a repository, relative to its API URL (RFC 6570 templates included).
+_REPOSITORY_LINKS: tuple[tuple[str, str], ...] = (
+    ("forks_url", "/forks"),
+    ("keys_url", "/keys{/key_id}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("teams_url", "/teams"),
+    ("hooks_url", "/hooks"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("events_url", "/events"),
+    ("assignees_url", "/assignees{/user}"),
+    ("branches_url", "/branches{/branch}"),
+    ("tags_url", "/tags"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("trees_url", "/git/trees{/sha}"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("languages_url", "/languages"),
+    ("stargazers_url", "/stargazers"),
+    ("contributors_url", "/contributors"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("commits_url", "/commits{/sha}"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("comments_url", "/comments{/number}"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("contents_url", "/contents/{+path}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("merges_url", "/merges"),
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("downloads_url", "/downloads"),
+    ("issues_url", "/issues{/number}"),
+    ("pulls_url", "/pulls{/number}"),
+    ("milestones_url", "/milestones{/number}"),
+    ("notifications_url", "/notifications{?since,all,participating}"),
+    ("labels_url", "/labels{/name}"),
+    ("releases_url", "/releases{/id}"),
+    ("deployments_url", "/deployments"),
+)
+
+
+def _repository_details(state: SimulatedGitHub, urls: Urls, repository: Repository) -> Json:
+    api = urls.api(f"/repos/{repository.full_name}")
+    host = urls.origin.split("://", 1)[-1]
+    created_at, pushed_at = repository_times(state, repository)
+    open_pulls = sum(pull.state == "open" for pull in state.pulls_in(repository.full_name))
+    return {
+        "description": None,
+        **{key: api + path for key, path in _REPOSITORY_LINKS},
+        "created_at": iso8601(created_at),
+        "updated_at": iso8601(pushed_at),
+        "pushed_at": iso8601(pushed_at),
+        "git_url": f"git://{host}/{repository.full_name}.git",
+        "ssh_url": f"git@{host.rsplit(':', 1)[0]}:{repository.full_name}.git",
+        "clone_url": urls.html(f"/{repository.full_name}.git"),
+        "svn_url": urls.html(f"/{repository.full_name}"),
+        "homepage": None,
+        "size": 0,
+        "stargazers_count": 0,
+        "watchers_count": 0,
+        "language": None,
+        "has_issues": True,
+        "has_projects": True,
+        "has_downloads": True,
+        "has_wiki": True,
+        "has_pages": False,
+        "forks_count": 0,
+        "mirror_url": None,
+        "archived": False,
+        "disabled": False,
+        "open_issues_count": open_pulls,
+        "license": None,
+        "forks": 0,
+        "open_issues": open_pulls,
+        "watchers": 0,
+        "is_template": False,
+        "web_commit_signoff_required": False,
+        "topics": list(repository.topics),
+        "custom_properties": {},
     }
+
+
+def repository_times(state: SimulatedGitHub, repository: Repository) -> tuple[float, float]:
+    """(created, last pushed): the oldest commit of the default branch and the newest branch
+    head, for want of a creation time on the model."""
+    heads = [
+        state.git.commits[sha] for sha in repository.branches.values() if state.git.has_commit(sha)
+    ]
+    if not heads:
+        return state.now(), state.now()
+    pushed = max(commit.committer.timestamp for commit in heads)
+    default_head = repository.branches.get(repository.default_branch, "")
+    history = [
+        state.git.commits[sha].committer.timestamp for sha in state.git.ancestors(default_head)
+    ]
+    return min(history, default=pushed), pushed
+
+
+def label_json(urls: Urls, repository: Repository, name: str) -> Json:
+    """Labels are names on the model; id and colour are derived from the name."""
+    digest = fake_sha(f"{repository.full_name}:label:{name}")
+    label_id = int(digest[:8], 16)
+    return {
+        "id": label_id,
+        "node_id": legacy_node_id("Label", label_id),
+        "url": urls.api(f"/repos/{repository.full_name}/labels/{name}"),
+        "name": name,
+        "color": digest[-6:],
+        "default": False,
+        "description": None,
+    }
+
+
+def team_json(state: SimulatedGitHub, urls: Urls, org: str, slug: str) -> Json:
+    team = state.teams.get((org.lower(), slug)) or Team(
+        id=int(fake_sha(f"{org}:team:{slug}")[:8], 16), org=org, slug=slug, name=slug
+    )
+    api = urls.api(f"/organizations/{state.account(org).id}/team/{team.id}")
+    return {
+        "name": team.name,
+        "id": team.id,
+        "node_id": legacy_node_id("Team", team.id),
+        "slug": team.slug,
+        "description": None,
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "url": api,
+        "html_url": urls.html(f"/orgs/{org}/teams/{team.slug}"),
+        "members_url": f"{api}/members{{/member}}",
+        "repositories_url": f"{api}/repos",
+        "permission": "pull",
+        "type": "organization",
+        "parent": _parent_team_json(state, urls, team),
+    }
+
+
+def _parent_team_json(state: SimulatedGitHub, urls: Urls, team: Team) -> Json | None:
+    if team.parent_slug is None:
+        return None
+    parent = team_json(state, urls, team.org, team.parent_slug)
+    parent.pop("parent")
+    return parent
 
 
 def _branch_json(
@@ -70,6 +259,7 @@ def pull_simple_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> J
     repository = state.repository(pull.repo_full_name)
     api = urls.api(f"/repos/{repository.full_name}")
     html = urls.html(f"/{repository.full_name}/pull/{pull.number}")
+    assignees = [account_json(urls, state.account(login)) for login in pull.assignees]
     return {
         "url": f"{api}/pulls/{pull.number}",
         "id": pull.id,
@@ -80,44 +270,63 @@ def pull_simple_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> J
         "issue_url": f"{api}/issues/{pull.number}",
         "number": pull.number,
         "state": pull.state,
-        "locked": False,
+        "locked": pull.locked,
         "title": pull.title,
         "user": account_json(urls, state.account(pull.author)),
         "body": pull.body,
-        "labels": [],
+        "labels": [label_json(urls, repository, name) for name in pull.labels],
         "milestone": None,
         "created_at": iso8601(pull.created_at),
         "updated_at": iso8601(pull.updated_at),
         "closed_at": optional_iso8601(pull.closed_at),
         "merged_at": optional_iso8601(pull.merged_at),
-        "merge_commit_sha": pull.head_sha if pull.merged else None,
-        "assignee": None,
-        "assignees": [],
-        "requested_reviewers": [],
-        "requested_teams": [],
+        "merge_commit_sha": pull.merge_commit_sha or (pull.head_sha if pull.merged else None),
+        "assignee": assignees[0] if assignees else None,
+        "assignees": assignees,
+        "requested_reviewers": [
+            account_json(urls, state.account(login)) for login in pull.requested_reviewers
+        ],
+        "requested_teams": [
+            team_json(state, urls, repository.owner, slug) for slug in pull.requested_teams
+        ],
         "head": _branch_json(state, urls, repository, pull.head_ref, pull.head_sha),
         "base": _branch_json(state, urls, repository, pull.base_ref, pull.base_sha),
         "author_association": "MEMBER",
         "draft": pull.draft,
+    } | _pull_links(api, html, pull)
+
+
+def _pull_links(api: str, html: str, pull: PullRequest) -> Json:
+    links = {
+        "commits_url": f"{api}/pulls/{pull.number}/commits",
+        "review_comments_url": f"{api}/pulls/{pull.number}/comments",
+        "review_comment_url": f"{api}/pulls/comments{{/number}}",
+        "comments_url": f"{api}/issues/{pull.number}/comments",
+        "statuses_url": f"{api}/statuses/{pull.head_sha}",
+    }
+    return links | {
+        "_links": {
+            "self": {"href": f"{api}/pulls/{pull.number}"},
+            "html": {"href": html},
+            "issue": {"href": f"{api}/issues/{pull.number}"},
+            "comments": {"href": links["comments_url"]},
+            "review_comments": {"href": links["review_comments_url"]},
+            "review_comment": {"href": links["review_comment_url"]},
+            "commits": {"href": links["commits_url"]},
+            "statuses": {"href": links["statuses_url"]},
+        },
+        "auto_merge": None,
+        "active_lock_reason": None,
     }
 
 
 def pull_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> Json:
-    """GitHub computes mergeability in the background and reports null until it is known."""
-    return pull_simple_json(state, urls, pull) | {
-        "merged": pull.merged,
-        "mergeable": None,
-        "rebaseable": None,
-        "mergeable_state": "unknown",
-        "merged_by": None,
-        "comments": 0,
-        "review_comments": 0,
-        "maintainer_can_modify": False,
-        "commits": 1,
-        "additions": 0,
-        "deletions": 0,
-        "changed_files": 0,
-    }
+    """GitHub computes mergeability in the background and reports null until it is known: here,
+    while the head is a made-up SHA with no commit behind it."""
+    merger = None if pull.merged_by is None else state.account(pull.merged_by)
+    merged_by = None if merger is None else account_json(urls, merger)
+    details = {"merged": pull.merged, "merged_by": merged_by, "maintainer_can_modify": False}
+    return pull_simple_json(state, urls, pull) | details | pull_facts(state, pull)
 
 
 def _pull_reference_json(urls: Urls, repository: Repository, pull: PullRequest) -> Json:
@@ -135,24 +344,48 @@ def _pull_reference_json(urls: Urls, repository: Repository, pull: PullRequest) 
     }
 
 
+def pulls_for_sha_json(
+    state: SimulatedGitHub, urls: Urls, repository: Repository, sha: str
+) -> list[Json]:
+    """The open pull requests whose head is `sha`, as check runs and suites list them."""
+    return [
+        _pull_reference_json(urls, repository, pull)
+        for pull in state.pulls_in(repository.full_name)
+        if pull.state == "open" and pull.head_sha == sha
+    ]
+
+
+def app_owner(state: SimulatedGitHub) -> Account:
+    """The simulated app is registered by an organisation of its own, outside the accounts."""
+    return Account(login=f"{state.app_slug}-developers", id=state.app_id, type="Organization")
+
+
 def app_json(state: SimulatedGitHub, urls: Urls) -> Json:
+    html_url = urls.html(f"/github-apps/{state.app_slug}")
+    created = min(
+        (installation.created_at for installation in state.installations.values()),
+        default=state.now(),
+    )
     return {
         "id": state.app_id,
         "slug": state.app_slug,
         "node_id": legacy_node_id("Integration", state.app_id),
+        "owner": account_json(urls, app_owner(state)),
         "name": state.app_slug,
-        "html_url": urls.html(f"/github-apps/{state.app_slug}"),
+        "description": "",
+        "external_url": html_url,
+        "html_url": html_url,
+        "created_at": iso8601(created),
+        "updated_at": iso8601(created),
+        "permissions": dict(DEFAULT_PERMISSIONS),
+        "events": list(DEFAULT_EVENTS),
     }
 
 
 def check_run_json(state: SimulatedGitHub, urls: Urls, run: CheckRun) -> Json:
     """``pull_requests`` lists open pull requests whose head is the run's commit."""
     repository = state.repository(run.repo_full_name)
-    pulls = [
-        _pull_reference_json(urls, repository, pull)
-        for pull in state.pulls_in(repository.full_name)
-        if pull.state == "open" and pull.head_sha == run.head_sha
-    ]
+    pulls = pulls_for_sha_json(state, urls, repository, run.head_sha)
     url = urls.api(f"/repos/{repository.full_name}/check-runs/{run.id}")
     return {
         "id": run.id,
@@ -204,6 +437,8 @@ def installation_json(state: SimulatedGitHub, urls: Urls, installation: Installa
         "created_at": iso8601(installation.created_at),
         "updated_at": iso8601(installation.created_at),
         "single_file_name": None,
+        "has_multiple_single_files": False,
+        "single_file_paths": [],
         "suspended_at": None,
         "suspended_by": None,
     }

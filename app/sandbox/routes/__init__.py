@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
-from app.sandbox.routes import auth, checks, pulls
+from app.sandbox.routes import (
+    auth,
+    checks,
+    commits,
+    contents,
+    git_objects,
+    git_refs,
+    issues,
+    merges,
+    pull_writes,
+    pulls,
+    releases,
+    repos,
+    reviews,
+    statuses,
+    teams,
+    users,
+)
 from app.sandbox.routing import Route
 
-ROUTES: tuple[Route, ...] = (*auth.ROUTES, *pulls.ROUTES, *checks.ROUTES)
+ROUTES: tuple[Route, ...] = (
+    *auth.ROUTES,
+    *pulls.ROUTES,
+    *checks.ROUTES,
+    *pull_writes.ROUTES,
+    *reviews.ROUTES,
+    *merges.ROUTES,
+    *issues.ROUTES,
+    *repos.ROUTES,
+    *contents.ROUTES,
+    *git_refs.ROUTES,
+    *git_objects.ROUTES,
+    *statuses.ROUTES,
+    *commits.ROUTES,
+    *teams.ROUTES,
+    *users.ROUTES,
+    *releases.ROUTES,
+)
 
 __all__ = ["ROUTES"]

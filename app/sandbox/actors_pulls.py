@@ -1,0 +1,54 @@
+"""The pull-request API for scripted actors and tests: the operations the REST endpoints run,
+called directly with the `SimulatedGitHub` and the acting user's login."""
+
+from app.sandbox.ops.access import bot_login
+from app.sandbox.ops.diffs import FileDiff, PullDiff, pull_diff
+from app.sandbox.ops.issues import (
+    add_assignees,
+    add_labels,
+    comment,
+    delete_comment,
+    edit_comment,
+    remove_assignees,
+    remove_label,
+    set_labels,
+)
+from app.sandbox.ops.merging import MergeMessage, MergeOutcome, merge_pull, update_branch
+from app.sandbox.ops.protection import mergeable_state, protection_failures
+from app.sandbox.ops.pulls import (
+    PullEdit,
+    create_pull,
+    edit_pull,
+    remove_requested_reviewers,
+    request_reviewers,
+)
+from app.sandbox.ops.reviews import DraftComment, dismiss_review, review
+
+__all__ = [
+    "DraftComment",
+    "FileDiff",
+    "MergeMessage",
+    "MergeOutcome",
+    "PullDiff",
+    "PullEdit",
+    "add_assignees",
+    "add_labels",
+    "bot_login",
+    "comment",
+    "create_pull",
+    "delete_comment",
+    "dismiss_review",
+    "edit_comment",
+    "edit_pull",
+    "merge_pull",
+    "mergeable_state",
+    "protection_failures",
+    "pull_diff",
+    "remove_assignees",
+    "remove_label",
+    "remove_requested_reviewers",
+    "request_reviewers",
+    "review",
+    "set_labels",
+    "update_branch",
+]

@@ -1,0 +1,94 @@
+"""The Python API scripted actors and tests use to shape repositories, teams, statuses and
+releases. It runs the same operations as the REST endpoints, so it publishes the same events.
+Teams and organisation membership (`add_team`, `add_org_member`) need no wrapping and are
+re-exported as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.sandbox.models import BranchProtection, CommitStatus, Release
+from app.sandbox.ops.releases import NewRelease, create_release
+from app.sandbox.ops.statuses import create_status
+from app.sandbox.ops.teams import LEGACY_PERMISSIONS, add_org_member, add_team
+from app.sandbox.state import SimulatedGitHub
+
+__all__ = [
+    "add_collaborator",
+    "add_org_member",
+    "add_team",
+    "post_status",
+    "publish_release",
+    "set_protection",
+]
+
+
+def set_protection(
+    sim: SimulatedGitHub,
+    repo: str,
+    branch: str,
+    required_checks: Iterable[str] = (),
+    required_approvals: int = 0,
+    require_up_to_date: bool = False,
+) -> BranchProtection:
+    protection = BranchProtection(
+        required_checks=tuple(required_checks),
+        required_approvals=required_approvals,
+        require_up_to_date=require_up_to_date,
+    )
+    sim.repository(repo).protections[branch] = protection
+    return protection
+
+
+def post_status(
+    sim: SimulatedGitHub,
+    repo: str,
+    sha: str,
+    context: str,
+    state: str,
+    creator: str = "ci-bot",
+    *,
+    target_url: str | None = None,
+    description: str | None = None,
+) -> CommitStatus:
+    return create_status(
+        sim,
+        sim.repository(repo),
+        sha,
+        state,
+        context=context,
+        creator=creator,
+        target_url=target_url,
+        description=description,
+    )
+
+
+def publish_release(
+    sim: SimulatedGitHub,
+    repo: str,
+    tag: str,
+    target: str | None = None,
+    prerelease: bool = False,
+    author: str = "release-manager",
+    *,
+    name: str | None = None,
+    body: str | None = None,
+    draft: bool = False,
+) -> Release:
+    new = NewRelease(
+        tag_name=tag,
+        target_commitish=target,
+        name=name if name is not None else tag,
+        body=body,
+        draft=draft,
+        prerelease=prerelease,
+    )
+    return create_release(sim, sim.repository(repo), new, author=author)
+
+
+def add_collaborator(sim: SimulatedGitHub, repo: str, login: str, permission: str) -> None:
+    """`permission` is a role: read, triage, write, maintain or admin."""
+    if permission not in LEGACY_PERMISSIONS:
+        raise ValueError(f"unknown role {permission!r}")
+    sim.account(login)
+    sim.repository(repo).collaborators[login] = permission

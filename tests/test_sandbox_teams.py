@@ -1,0 +1,152 @@
+"""The simulator's teams, organisation membership, users and repository permissions over real
+HTTP, and the Python API that sets them up."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.sandbox.actors_repos import add_collaborator, add_org_member, add_team
+from tests.repo_world import (  # noqa: F401
+    BOT,
+    REPO,
+    World,
+    clock_fixture,
+    simulator_state_fixture,
+    world_fixture,
+)
+
+TEAMS = "/orgs/acme/teams"
+
+
+@pytest.fixture
+def org(world: World) -> World:
+    """acme: platform (ann, ben) with the child teams backend (ben, cy) and frontend (dee), and
+    backend's own child team db (eve)."""
+    state = world.state
+    add_team(state, "acme", "platform", ["ann", "ben"], name="Platform")
+    add_team(state, "acme", "backend", ["ben", "cy"], parent="platform", name="Backend")
+    add_team(state, "acme", "frontend", ["dee"], parent="platform", name="Frontend")
+    add_team(state, "acme", "db", ["eve"], parent="backend", name="DB")
+    return world
+
+
+async def test_list_teams_sorted_and_paginated(org: World) -> None:
+    reply = await org.get(f"{TEAMS}?per_page=3")
+    assert reply.status == 200, reply.body
+    assert [team["slug"] for team in reply.body] == ["backend", "db", "frontend"]
+    assert reply.body[0]["parent"]["slug"] == "platform"
+    assert 'rel="next"' in reply.headers["Link"]
+    rest = await org.get(f"{TEAMS}?per_page=3&page=2")
+    assert [(team["slug"], team["parent"]) for team in rest.body] == [("platform", None)]
+
+
+async def test_get_team(org: World) -> None:
+    reply = await org.get(f"{TEAMS}/backend")
+    assert reply.status == 200, reply.body
+    body = reply.body
+    assert (body["slug"], body["name"], body["members_count"]) == ("backend", "Backend", 3)
+    assert (body["parent"]["slug"], body["organization"]["login"]) == ("platform", "acme")
+    assert (await org.get(f"{TEAMS}/nope")).status == 404
+
+
+async def test_team_members_include_child_teams(org: World) -> None:
+    reply = await org.get(f"{TEAMS}/platform/members")
+    assert reply.status == 200, reply.body
+    assert [member["login"] for member in reply.body] == ["ann", "ben", "cy", "dee", "eve"]
+    paged = await org.get(f"{TEAMS}/platform/members?per_page=2&page=3")
+    assert [member["login"] for member in paged.body] == ["eve"]
+    leaf = await org.get(f"{TEAMS}/frontend/members")
+    assert [member["login"] for member in leaf.body] == ["dee"]
+    maintainers = await org.get(f"{TEAMS}/platform/members?role=maintainer")
+    assert maintainers.body == []
+
+
+async def test_child_teams(org: World) -> None:
+    reply = await org.get(f"{TEAMS}/platform/teams")
+    assert reply.status == 200
+    assert [team["slug"] for team in reply.body] == ["backend", "frontend"]
+    assert (await org.get(f"{TEAMS}/db/teams")).body == []
+
+
+async def test_teams_of_another_organisation_are_hidden(org: World) -> None:
+    other = org.state.add_installation("other")
+    add_team(org.state, "other", "secret", ["zed"])
+    assert (await org.get("/orgs/other/teams")).status == 404
+    assert (await org.get("/orgs/other/teams/secret")).status == 404
+    assert other.account == "other"
+
+
+async def test_teams_need_the_members_permission(org: World) -> None:
+    token = await org.token_with({"contents": "read"})
+    reply = await org.call("GET", TEAMS, token=token)
+    assert (reply.status, reply.body["message"]) == (403, "Resource not accessible by integration")
+
+
+async def test_org_membership(org: World) -> None:
+    add_org_member(org.state, "acme", "outsider-turned-member")
+    for login, status in (("eve", 204), ("OUTSIDER-turned-member", 204), ("alice", 404)):
+        reply = await org.get(f"/orgs/acme/members/{login}")
+        assert (login, reply.status, reply.body) == (login, status, None)
+
+
+@pytest.mark.parametrize(
+    ("login", "permission", "role_name"),
+    [
+        ("admin-user", "admin", "admin"),
+        ("maintainer", "write", "maintain"),
+        ("writer", "write", "write"),
+        ("triager", "read", "triage"),
+        ("reader", "read", "read"),
+        ("ann", "read", "read"),
+        ("stranger", "none", "none"),
+    ],
+)
+async def test_collaborator_permission(
+    org: World, login: str, permission: str, role_name: str
+) -> None:
+    roles = {"admin-user": "admin", "maintainer": "maintain", "writer": "write"}
+    roles |= {"triager": "triage", "reader": "read"}
+    for user, role in roles.items():
+        add_collaborator(org.state, REPO, user, role)
+    org.state.account("stranger")
+    reply = await org.get(f"/repos/{REPO}/collaborators/{login}/permission")
+    assert reply.status == 200, reply.body
+    assert (reply.body["permission"], reply.body["role_name"]) == (permission, role_name)
+    assert reply.body["user"]["login"] == login
+    assert reply.body["user"]["permissions"]["push"] is (permission in ("write", "admin"))
+
+
+async def test_collaborator_permission_of_an_unknown_user(org: World) -> None:
+    reply = await org.get(f"/repos/{REPO}/collaborators/ghost/permission")
+    assert reply.status == 404
+
+
+async def test_get_user(org: World) -> None:
+    reply = await org.get("/users/ann")
+    assert reply.status == 200, reply.body
+    assert (reply.body["login"], reply.body["type"], reply.body["user_view_type"]) == (
+        "ann",
+        "User",
+        "public",
+    )
+    org.state.account(BOT, "Bot")
+    bot = await org.get(f"/users/{BOT}")
+    assert (bot.status, bot.body["type"]) == (200, "Bot")
+    owner = await org.get("/users/acme")
+    assert (owner.body["type"], owner.body["public_repos"]) == ("Organization", 1)
+    assert (await org.get("/users/ghost")).status == 404
+
+
+async def test_add_team_helper(world: World) -> None:
+    team = add_team(world.state, "acme", "Site Reliability", ["Zoe"])
+    assert (team.slug, team.name, team.parent_slug) == (
+        "site-reliability",
+        "Site Reliability",
+        None,
+    )
+    child = add_team(world.state, "acme", "oncall", parent="site-reliability")
+    assert child.parent_slug == "site-reliability"
+    with pytest.raises(KeyError):
+        add_team(world.state, "acme", "orphan", parent="nope")
+    with pytest.raises(ValueError, match="unknown role"):
+        add_collaborator(world.state, REPO, "zoe", "owner")
