@@ -10,6 +10,8 @@ import pytest
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 WEBHOOK_EXAMPLES = CORPORA / "github-webhooks" / "payload-examples"
+WEBHOOK_SCHEMAS = CORPORA / "github-webhooks" / "payload-schemas" / "api.github.com"
+OPENAPI_DESCRIPTION = CORPORA / "github-openapi" / "ghes-3.19.json"
 
 
 def require_corpora() -> None:
@@ -34,3 +36,11 @@ def all_webhook_examples() -> list[tuple[str, str, Path]]:
         (path.parent.name, f"{path.parent.parent.name}/{path.name}", path)
         for path in sorted(WEBHOOK_EXAMPLES.glob("*/*/*.json"))
     ]
+
+
+def webhook_schemas() -> dict[str, dict[str, Any]]:
+    """Every github.com webhook payload schema (draft-07), keyed by its `$id`: `push$event`,
+    `pull_request$opened`, `common/user.schema.json`..."""
+    require_corpora()
+    schemas = [json.loads(path.read_text()) for path in sorted(WEBHOOK_SCHEMAS.rglob("*.json"))]
+    return {schema["$id"]: schema for schema in schemas}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from app.sandbox.context import API_PREFIX, STATE_KEY
@@ -10,10 +13,40 @@ from app.sandbox.routes import ROUTES
 from app.sandbox.routing import guarded
 from app.sandbox.state import SimulatedGitHub
 
+if TYPE_CHECKING:
+    from app.sandbox.conformance import ConformanceChecker
+    from app.sandbox.webhooks import WebhookDispatcher
 
-def create_simulator_app(state: SimulatedGitHub) -> web.Application:
-    app = web.Application(middlewares=[simulator_middleware])
+
+def create_simulator_app(
+    state: SimulatedGitHub,
+    *,
+    conformance: ConformanceChecker | None = None,
+    webhook: WebhookDispatcher | None = None,
+) -> web.Application:
+    """With ``conformance``, every request and response is checked against GitHub's OpenAPI
+    description (outermost, so that faults, rate limits and 304s are seen as sent). With
+    ``webhook``, the dispatcher delivers the state's events while the application runs."""
+    middlewares = [simulator_middleware]
+    if conformance is not None:
+        middlewares.insert(0, conformance.middleware())
+    app = web.Application(middlewares=middlewares)
     app[STATE_KEY] = state
     for route in ROUTES:
         app.router.add_route(route.method, API_PREFIX + route.path, guarded(route))
+    if webhook is not None:
+        app.cleanup_ctx.append(_webhook_lifecycle(webhook))
     return app
+
+
+def _webhook_lifecycle(
+    dispatcher: WebhookDispatcher,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        dispatcher.attach()
+        await dispatcher.start()
+        yield
+        dispatcher.detach()
+        await dispatcher.stop()
+
+    return lifecycle
