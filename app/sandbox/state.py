@@ -32,6 +32,7 @@ from app.sandbox.models import (
     RecordedRequest,
     Release,
     Repository,
+    ReviewComment,
     Team,
     fake_sha,
     new_token_value,
@@ -75,7 +76,9 @@ class SimulatedGitHub:
     requests: list[RecordedRequest] = field(default_factory=list)
     git: GitStore = field(default_factory=GitStore)
     teams: dict[tuple[str, str], Team] = field(default_factory=dict)  # (org lower, slug)
+    org_members: dict[str, set[str]] = field(default_factory=dict)  # org lower -> logins lower
     comments: dict[int, IssueComment] = field(default_factory=dict)
+    review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     statuses: list[CommitStatus] = field(default_factory=list)
     releases: dict[int, Release] = field(default_factory=dict)
     subscribers: list[Subscriber] = field(default_factory=list)
@@ -124,7 +127,9 @@ class SimulatedGitHub:
     def account(self, login: str, account_type: AccountType = "User") -> Account:
         key = login.lower()
         if key not in self.accounts:
-            self.accounts[key] = Account(login=login, id=self.next_id(), type=account_type)
+            self.accounts[key] = Account(
+                login=login, id=self.next_id(), type=account_type, created_at=self.now()
+            )
         return self.accounts[key]
 
     def add_installation(
@@ -407,10 +412,25 @@ class SimulatedGitHub:
             started_at=self.now(),
         )
         self.check_runs[run.id] = run
-        return self.update_check_run(run.id, patch or CheckRunPatch())
+        completed = self._apply_check_run_patch(run, patch or CheckRunPatch())
+        self.publish("check_run", "created", repository, self.bot_login, run)
+        if completed:
+            self._announce_completion(repository, run)
+        return run
 
     def update_check_run(self, check_run_id: int, patch: CheckRunPatch) -> CheckRun:
         run = self.check_runs[check_run_id]
+        if self._apply_check_run_patch(run, patch):
+            self._announce_completion(self.repository(run.repo_full_name), run)
+        return run
+
+    @property
+    def bot_login(self) -> str:
+        return f"{self.app_slug}[bot]"
+
+    def _apply_check_run_patch(self, run: CheckRun, patch: CheckRunPatch) -> bool:
+        """Applies the patch; True when it completed the run."""
+        was_completed = run.status == "completed"
         for attribute in PATCHABLE_CHECK_RUN_FIELDS:
             value = getattr(patch, attribute)
             if value is not None:
@@ -422,7 +442,29 @@ class SimulatedGitHub:
             run.status = "completed"
         if run.status == "completed" and run.completed_at is None:
             run.completed_at = self.now()
-        return run
+        return run.status == "completed" and not was_completed
+
+    def _announce_completion(self, repository: Repository, run: CheckRun) -> None:
+        self.publish("check_run", "completed", repository, self.bot_login, run)
+        suite = [r for r in self.check_runs.values() if r.check_suite_id == run.check_suite_id]
+        if all(r.status == "completed" for r in suite):
+            self.publish(
+                "check_suite",
+                "completed",
+                repository,
+                self.bot_login,
+                None,
+                suite_id=run.check_suite_id,
+                head_sha=run.head_sha,
+                head_branch=self._branch_of(repository, run.head_sha),
+                status="completed",
+                conclusion=_suite_conclusion([r.conclusion for r in suite]),
+                app_id=run.app_id,
+            )
+
+    @staticmethod
+    def _branch_of(repository: Repository, sha: str) -> str | None:
+        return next((name for name, head in repository.branches.items() if head == sha), None)
 
     def check_runs_for(self, repo_full_name: str, head_sha: str) -> list[CheckRun]:
         key = repo_key(repo_full_name)
@@ -501,3 +543,21 @@ class SimulatedGitHub:
             and (path is None or record.path == path)
             and (path_prefix is None or record.path.startswith(path_prefix))
         ]
+
+
+_CONCLUSION_RANK = (
+    "action_required",
+    "cancelled",
+    "timed_out",
+    "failure",
+    "neutral",
+    "skipped",
+    "stale",
+    "success",
+)
+
+
+def _suite_conclusion(conclusions: list[str | None]) -> str | None:
+    """A suite concludes with its runs' worst conclusion, as GitHub reports it."""
+    known = [c for c in conclusions if c in _CONCLUSION_RANK]
+    return min(known, key=_CONCLUSION_RANK.index) if known else None
