@@ -48,6 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-migrate", action="store_true", help="do not upgrade the database schema at start"
     )
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")  # noqa: S104
+    demo = commands.add_parser(
+        "demo",
+        help="play a scenario on a simulated GitHub Enterprise with paasbot reacting",
+        description=(
+            "Start the GitHub simulator and paasbot on local ports (SQLite in a temporary "
+            "folder), play a scenario (a PR opened, CI statuses, a push) and print a timeline of "
+            "what happened on GitHub and what paasbot did. Needs no GitHub and no settings."
+        ),
+    )
+    demo.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="leave both servers up after the scenario and print their URLs",
+    )
     db = commands.add_parser(
         "db", help="database maintenance", description="Database maintenance (DATABASE_URL)."
     )
@@ -65,10 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "demo":
+            return _demo(args)
         return _db_upgrade()
     except SettingsError as exc:
         print(f"paasbot: {exc}", file=sys.stderr)
         return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.sandbox.demo import run_demo
+
+    configure_logging("warning")
+    return run_demo(sys.stdout, keep_running=args.keep_running)
 
 
 def _db_upgrade() -> int:

@@ -67,10 +67,10 @@ async def simulator(
     server = await aiohttp_server(app)
     yield Simulator(state=simulator_state, server=server, base_url=str(server.make_url(API_PREFIX)))
     if conformance_checker is not None:
-        _fail_on_violations(conformance_checker.drain(), request.node)
+        fail_on_violations(conformance_checker.drain(), request.node)
 
 
-def _fail_on_violations(violations: Sequence[Violation], node: pytest.Item) -> None:
+def fail_on_violations(violations: Sequence[Violation], node: pytest.Item) -> None:
     if node.get_closest_marker("nonconforming") is not None:
         violations = [violation for violation in violations if violation.direction == "response"]
     if violations:

@@ -1,0 +1,255 @@
+"""`paasbot demo`: the GitHub simulator and paasbot on local ports, talking real HTTP both ways.
+
+The simulator plays GitHub Enterprise (REST API and signed webhooks); paasbot runs as it would in
+production, on a SQLite file in a temporary folder. A scenario is played step by step, and after
+each step the demo waits until GitHub's webhooks are delivered and paasbot has finished reacting,
+then prints a timeline of both sides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from app.sandbox.events import SimEvent
+from app.sandbox.models import RecordedRequest
+from app.sandbox.scenario import Step, default_scenario, seed
+from app.sandbox.server import create_simulator_app
+from app.sandbox.state import SimulatedGitHub
+from app.sandbox.webhooks.dispatcher import WebhookDispatcher
+from app.service import Paasbot
+from app.settings import load_settings
+from app.store.migrate import upgrade_in_thread
+from app.store.queue import QueuePolicy
+from app.store.tables import evaluations, subjects
+from app.web.server import WEBHOOK_PATH, create_web_app
+
+if TYPE_CHECKING:
+    from app.sandbox.conformance import ConformanceChecker
+
+APP_SLUG = "paasbot"
+SETTLE_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class Timeline:
+    """What happened, on both sides, in time order."""
+
+    started: float = field(default_factory=time.time)
+    lines: list[tuple[float, int, str]] = field(default_factory=list)
+
+    def add(self, text: str, at: float | None = None) -> None:
+        moment = (time.time() if at is None else at) - self.started
+        self.lines.append((moment, len(self.lines), text))
+
+    def github_event(self, event: SimEvent) -> None:
+        self.add(f"  github   {describe_event(event)}", event.at)
+
+    def paasbot_call(self, request: RecordedRequest) -> None:
+        self.add(
+            f"  paasbot  {request.method} {request.path} -> {request.status}", request.received_at
+        )
+
+    def in_order(self) -> list[tuple[float, str]]:
+        return [(at, text) for at, _, text in sorted(self.lines)]
+
+
+def describe_event(event: SimEvent) -> str:
+    subject = event.subject
+    number = getattr(subject, "number", None)
+    where = f" #{number}" if number is not None else ""
+    if event.name == "push":
+        where = f" {event.details.get('ref')} {str(event.details.get('after'))[:7]}"
+    elif event.name == "status":
+        where = f" {getattr(subject, 'context', '')}={getattr(subject, 'state', '')}"
+    elif event.name == "check_run":
+        where = f" {getattr(subject, 'name', '')}"
+    return f"{event.label}{where} (by {event.sender})"
+
+
+@dataclass
+class DemoStage:
+    state: SimulatedGitHub
+    bot: Paasbot
+    dispatcher: WebhookDispatcher
+    github_url: str
+    paasbot_url: str
+    runners: list[web.AppRunner]
+
+    async def settle(self) -> None:
+        """Until webhooks are delivered, stored, routed, and no subject is pending."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
+        quiet_rounds = 0
+        while quiet_rounds < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("paasbot did not settle; see the log lines above")
+            before = (len(self.state.published), len(self.state.requests))
+            await self.dispatcher.drain()
+            await self.bot.intake.settle()
+            pending = await self._pending_subjects()
+            await asyncio.sleep(0.05 if pending else 0.02)
+            after = (len(self.state.published), len(self.state.requests))
+            quiet_rounds = quiet_rounds + 1 if not pending and before == after else 0
+
+    async def _pending_subjects(self) -> int:
+        async with self.bot.db.reader() as conn:
+            return await conn.scalar(
+                select(func.count()).select_from(subjects).where(subjects.c.due_at.is_not(None))
+            )
+
+    async def close(self) -> None:
+        for runner in reversed(self.runners):
+            await runner.cleanup()
+
+
+async def start_stage(
+    state: SimulatedGitHub,
+    database_url: str,
+    *,
+    coalesce_seconds: float = 0.2,
+    queue_policy: QueuePolicy | None = None,
+    port: int = 0,
+    github_port: int = 0,
+    conformance: ConformanceChecker | None = None,
+) -> DemoStage:
+    """The simulator (sending signed webhooks) and paasbot (talking to the simulator's API), both
+    served on loopback. Used by the demo and by the end-to-end tests."""
+    secret = secrets.token_hex(16)
+    github_socket, paasbot_socket = _bind(github_port), _bind(port)
+    github_host, paasbot_host = _address(github_socket), _address(paasbot_socket)
+    dispatcher = WebhookDispatcher(
+        state,
+        f"http://{paasbot_host}{WEBHOOK_PATH}",
+        secret,
+        base_url=f"http://{github_host}/api/v3",
+    )
+    dispatcher.attach()
+    await upgrade_in_thread(database_url)
+    settings = load_settings(
+        {
+            "APP_ID": str(state.app_id),
+            "PRIVATE_KEY": state.private_key_pem,
+            "WEBHOOK_SECRET": secret,
+            "GHE_HOST": github_host,
+            "GHE_PROTOCOL": "http",
+            "DATABASE_URL": database_url,
+            "COALESCE_SECONDS": str(coalesce_seconds),
+            "LOG_LEVEL": "warning",
+        }
+    )
+    bot = Paasbot(settings, queue_policy=queue_policy)
+    github_runner = await _serve(
+        github_socket, create_simulator_app(state, webhook=dispatcher, conformance=conformance)
+    )
+    paasbot_runner = await _serve(paasbot_socket, create_web_app(bot))
+    return DemoStage(
+        state,
+        bot,
+        dispatcher,
+        f"http://{github_host}/api/v3",
+        f"http://{paasbot_host}",
+        [paasbot_runner, github_runner],
+    )
+
+
+def _bind(port: int) -> socket.socket:
+    """Both sides must know each other's address before either starts: bind first."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def _address(sock: socket.socket) -> str:
+    return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def _serve(sock: socket.socket, app: web.Application) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner
+
+
+async def play(
+    steps: list[Step], out: TextIO, *, keep_running: bool = False, workdir: Path | None = None
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="paasbot-demo-") as temporary:
+        state = SimulatedGitHub(app_id=1, app_slug=APP_SLUG)
+        seed(state)
+        database = (workdir or Path(temporary)) / "paasbot.db"
+        stage = await start_stage(state, f"sqlite+aiosqlite:///{database}")
+        try:
+            return await _play_on(stage, steps, out, keep_running)
+        finally:
+            await stage.close()
+
+
+async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_running: bool) -> int:
+    timeline = Timeline()
+    stage.state.subscribers.append(timeline.github_event)
+    seen_requests = len(stage.state.requests)
+    print(
+        f"GitHub simulator: {stage.github_url}\npaasbot:          {stage.paasbot_url}\n", file=out
+    )
+    for number, step in enumerate(steps, 1):
+        timeline.add(f"step {number}: {step.says}")
+        step.act(stage.state)
+        await stage.settle()
+        seen_requests = _record_bot_calls(stage.state, timeline, seen_requests)
+        timeline.add(f"  result   {_check_summary(stage.state)}")
+    for at, text in timeline.in_order():
+        print(f"{at * 1000:8.0f} ms  {text}", file=out)
+    print(await _totals(stage), file=out)
+    if keep_running:
+        print("\nBoth servers keep running; press Ctrl-C to stop.", file=out)
+        await _wait_forever()
+    return 0
+
+
+def _record_bot_calls(state: SimulatedGitHub, timeline: Timeline, seen: int) -> int:
+    for request in state.requests[seen:]:
+        timeline.paasbot_call(request)
+    return len(state.requests)
+
+
+def _check_summary(state: SimulatedGitHub) -> str:
+    runs = [run for run in state.check_runs.values() if run.name == "paasbot"]
+    if not runs:
+        return "no paasbot check run yet"
+    latest = max(runs, key=lambda run: run.id)
+    return f'paasbot check on {latest.head_sha[:7]}: "{latest.output.get("title")}"'
+
+
+async def _totals(stage: DemoStage) -> str:
+    async with stage.bot.db.reader() as conn:
+        evaluated = await conn.scalar(select(func.count()).select_from(evaluations))
+    delivered = len(stage.dispatcher.deliveries)
+    calls = len(stage.state.requests)
+    return (
+        f"\n{delivered} webhooks delivered, {evaluated} evaluations, {calls} GitHub API calls "
+        "made by paasbot"
+    )
+
+
+async def _wait_forever() -> None:
+    stop = asyncio.Event()
+    await stop.wait()
+
+
+def run_demo(out: TextIO, *, keep_running: bool = False) -> int:
+    steps: Callable[[], list[Step]] = default_scenario
+    try:
+        return asyncio.run(play(steps(), out, keep_running=keep_running))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,89 @@
+"""Scenarios for the demo: named steps that actors play on the simulated GitHub.
+
+A step is a sentence and the state change it makes ("alice opens PR #1 touching services/api/").
+The runner plays them in order, waits after each for GitHub's webhooks and paasbot's reactions to
+settle, and prints what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.sandbox import actors_pulls, actors_repos
+from app.sandbox.state import SimulatedGitHub
+
+ORG = "acme"
+REPOSITORY = f"{ORG}/payments"
+
+
+@dataclass(frozen=True)
+class Step:
+    says: str
+    act: Callable[[SimulatedGitHub], object]
+
+
+def seed(state: SimulatedGitHub) -> None:
+    """An organisation with a team and a repository that has code owners."""
+    installation = state.add_installation(ORG)
+    state.add_repository(
+        installation,
+        "payments",
+        files={
+            "README.md": "# payments\n",
+            ".github/CODEOWNERS": "/services/api/ @acme/backend\n*.md @carol\n",
+            "services/api/handler.py": "def handle(request):\n    return 200\n",
+        },
+    )
+    actors_repos.add_team(state, ORG, "backend", members=["bob", "carol"])
+    for login in ("alice", "bob", "carol"):
+        actors_repos.add_collaborator(state, REPOSITORY, login, "write")
+
+
+def default_scenario() -> list[Step]:
+    return [
+        Step(
+            "alice pushes a change to services/api/ on branch `retry-charges` and opens PR #1",
+            _open_pull,
+        ),
+        Step("CI reports `ci/build` pending, then success, on the PR's head", _ci_green),
+        Step("bob approves the pull request", _bob_approves),
+        Step("alice pushes a fix to the same branch", _push_fix),
+        Step("CI reports `ci/build` success on the new head", _ci_green),
+        Step("carol comments on the pull request", _carol_comments),
+    ]
+
+
+def _open_pull(state: SimulatedGitHub) -> object:
+    state.commit(
+        REPOSITORY,
+        "retry-charges",
+        {"services/api/handler.py": "def handle(request):\n    return retry(request)\n"},
+        message="Retry failed charges",
+        author="alice",
+    )
+    return state.open_pull(REPOSITORY, "Retry failed charges", head_ref="retry-charges")
+
+
+def _push_fix(state: SimulatedGitHub) -> object:
+    return state.commit(
+        REPOSITORY,
+        "retry-charges",
+        {"services/api/retry.py": "def retry(request):\n    return 200\n"},
+        message="Add the retry helper",
+        author="alice",
+    )
+
+
+def _ci_green(state: SimulatedGitHub) -> object:
+    head = state.pull(REPOSITORY, 1).head_sha
+    actors_repos.post_status(state, REPOSITORY, head, "ci/build", "pending")
+    return actors_repos.post_status(state, REPOSITORY, head, "ci/build", "success")
+
+
+def _bob_approves(state: SimulatedGitHub) -> object:
+    return actors_pulls.review(state, REPOSITORY, 1, "bob", "APPROVE", "Looks good")
+
+
+def _carol_comments(state: SimulatedGitHub) -> object:
+    return actors_pulls.comment(state, REPOSITORY, 1, "carol", "Nice, thanks!")

@@ -1,0 +1,33 @@
+"""`paasbot demo`: the simulator and paasbot over real HTTP, a scenario played to the end."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from app.sandbox.demo import play
+from app.sandbox.scenario import default_scenario
+
+
+async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert await play(default_scenario(), out, workdir=tmp_path) == 0
+    text = out.getvalue()
+    assert "github   pull_request.opened #1 (by alice)" in text
+    assert "paasbot  POST /repos/acme/payments/check-runs -> 201" in text
+    assert "github   check_run.created paasbot (by paasbot[bot])" in text
+    assert "github   pull_request_review.submitted (by bob)" in text
+    assert text.count("step ") == len(default_scenario())
+    # every delivery the PR received, counted by paasbot in its check run
+    assert 'received 8 events"' in text.splitlines()[-3]
+    assert "webhooks delivered" in text.splitlines()[-1]
+    assert (tmp_path / "paasbot.db").exists()
+
+
+def test_paasbot_demo_runs_from_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "demo"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "GitHub simulator: http://127.0.0.1:" in result.stdout
+    assert "paasbot check on" in result.stdout
