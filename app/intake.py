@@ -64,9 +64,11 @@ class Intake:
         self._routing_needed.set()
 
     async def stop(self) -> None:
+        """Stores what was accepted, lets a routing pass in progress finish, then stops."""
         await self._incoming.join()
-        for task in self._tasks:
-            task.cancel()
+        async with self._routing_lock:
+            for task in self._tasks:
+                task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
