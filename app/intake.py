@@ -122,7 +122,8 @@ class Intake:
     async def _route_loop(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._routing_needed.wait(), RECOVERY_INTERVAL_SECONDS)
+                async with asyncio.timeout(RECOVERY_INTERVAL_SECONDS):
+                    await self._routing_needed.wait()
             self._routing_needed.clear()
             try:
                 await self.route_pending()
@@ -194,7 +195,8 @@ class Intake:
         so a steady stream cannot starve it."""
         if self._intake_waiting():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._intake_idle.wait(), longest)
+                async with asyncio.timeout(longest):
+                    await self._intake_idle.wait()
 
     def _intake_waiting(self) -> bool:
         """Acknowledgements wait on stored deliveries: on SQLite's single writer, a routing

@@ -19,7 +19,8 @@ async def healthz(_request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     try:
-        await asyncio.wait_for(request.app[DATABASE].ping(), timeout=2.0)
+        async with asyncio.timeout(2.0):
+            await request.app[DATABASE].ping()
     except Exception as exc:
         log.warning("database not reachable", extra={"fields": {"error": type(exc).__name__}})
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)

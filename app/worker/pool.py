@@ -81,7 +81,8 @@ class WorkerPool:
             if due is not None:
                 timeout = min(timeout, max(0.0, due - self.context.now()) + 0.001)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self.wake.wait()
 
     async def process(self, claim: Claim) -> None:
         """Runs one claimed subject to an outcome; never raises."""
