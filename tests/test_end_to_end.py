@@ -1,6 +1,6 @@
 """End to end through real HTTP both ways: the simulator's actors change GitHub, its signed
-webhooks reach paasbot, and paasbot's API calls land back in the simulator (checked against
-GitHub's OpenAPI description)."""
+webhooks reach paasbot, and paasbot's API calls land back in the simulator. All traffic is checked:
+the API's against GitHub's OpenAPI description, the webhooks against GitHub's payload schemas."""
 
 import asyncio
 import time
@@ -18,6 +18,7 @@ from app.sandbox.demo import DemoStage, start_stage
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations, subject_failures, subjects
 from tests.sim_fixtures import fail_on_violations
+from tests.webhook_schemas import invalid_deliveries
 
 REPO = "acme/api"
 
@@ -47,6 +48,8 @@ async def stage(
         await stage.close()
     if conformance_checker is not None:
         fail_on_violations(conformance_checker.drain(), request.node)
+    invalid = invalid_deliveries(stage.dispatcher.deliveries)
+    assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
 
 
 def open_pull(state: SimulatedGitHub, branch: str = "feature") -> Any:

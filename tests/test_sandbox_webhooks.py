@@ -11,16 +11,12 @@ import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from jsonschema import Draft7Validator
 from pytest_aiohttp import AiohttpServer
-from referencing import Registry
-from referencing.jsonschema import DRAFT7
 from sqlalchemy import select
 
 from app.sandbox import SimulatedGitHub, create_simulator_app
@@ -42,8 +38,9 @@ from app.service import Paasbot
 from app.store.tables import deliveries, subjects
 from app.web.server import WEBHOOK_PATH, create_web_app
 from app.web.signature import signature_is_valid
-from tests.corpora import WEBHOOK_EXAMPLES, require_corpora, webhook_schemas
+from tests.corpora import WEBHOOK_EXAMPLES, require_corpora
 from tests.helpers import FakeClock, make_settings
+from tests.webhook_schemas import schema_errors
 
 SECRET = "It's a Secret to Everybody"
 ORIGIN = "http://127.0.0.1:8999"
@@ -97,29 +94,6 @@ VOCABULARY = (
 
 
 # --- GitHub's schemas ------------------------------------------------------------------------
-
-
-@cache
-def _schemas() -> tuple[dict[str, dict[str, Any]], Registry]:
-    schemas = webhook_schemas()
-    registry = Registry().with_resources(
-        (schema_id, DRAFT7.create_resource(schema)) for schema_id, schema in schemas.items()
-    )
-    return schemas, registry
-
-
-def schema_errors(event: SimEvent, payload: dict[str, Any]) -> list[str]:
-    schemas, registry = _schemas()
-    validator = Draft7Validator(
-        schemas[f"{event.name}${event.action or 'event'}"], registry=registry
-    )
-    return [_describe(error) for error in validator.iter_errors(payload)]
-
-
-def _describe(error: Any) -> str:
-    where = "/".join(map(str, error.absolute_path)) or "(top)"
-    causes = sorted({_describe(cause) for cause in error.context or ()})
-    return f"{where}: {error.message[:200]}" + "".join(f"\n    {cause}" for cause in causes[:6])
 
 
 # --- a scenario publishing every event of the vocabulary -------------------------------------
@@ -334,7 +308,7 @@ def test_every_payload_validates_against_githubs_schema(scenario: Scenario, labe
     payloads = [(event, payload) for event, payload in scenario.built if event.label == label]
     assert payloads, f"the scenario publishes no {label}"
     for event, payload in payloads:
-        errors = schema_errors(event, payload)
+        errors = schema_errors(event.name, event.action, payload)
         assert not errors, f"{label}:\n" + "\n".join(errors)
 
 
