@@ -68,6 +68,7 @@ from openapi_schema_validator import OAS30ReadValidator
 
 from app.sandbox.context import API_PREFIX
 from app.sandbox.routing import Handler
+from app.sandbox.views import is_view_request
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Middleware
@@ -478,6 +479,8 @@ class ConformanceChecker:
         async def conformance_middleware(
             request: web.Request, handler: Handler
         ) -> web.StreamResponse:
+            if is_view_request(request):  # the HTML view is not part of the REST API
+                return await handler(request)
             exchange = await self.check_request(request)
             response = await handler(request)
             self.check_response(exchange, response)

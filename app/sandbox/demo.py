@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from aiohttp import web
 from sqlalchemy import func, select
 
+from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
 from app.sandbox.models import RecordedRequest
 from app.sandbox.scenario import Step, default_scenario, seed
@@ -200,7 +201,10 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
     stage.state.subscribers.append(timeline.github_event)
     seen_requests = len(stage.state.requests)
     print(
-        f"GitHub simulator: {stage.github_url}\npaasbot:          {stage.paasbot_url}\n", file=out
+        f"GitHub simulator: {stage.github_url}\n"
+        f"GitHub web view:  {stage.github_url.removesuffix(API_PREFIX)}/\n"
+        f"paasbot:          {stage.paasbot_url}\n",
+        file=out,
     )
     for number, step in enumerate(steps, 1):
         timeline.add(f"step {number}: {step.says}")

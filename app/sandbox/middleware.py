@@ -15,6 +15,7 @@ from app.sandbox.faults import SECONDARY_RATE_LIMIT_MESSAGE, Fault
 from app.sandbox.ratelimit import add_rate_limit_headers, rate_limit_exceeded
 from app.sandbox.routing import Handler
 from app.sandbox.security import find_grant, parse_authorization
+from app.sandbox.views import is_view_request
 
 ENTERPRISE_VERSION = "3.19.0"
 API_VERSION = "2022-11-28"
@@ -24,6 +25,8 @@ CLIENT_CLOSED_REQUEST = 499
 
 @web.middleware
 async def simulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if is_view_request(request):  # the HTML view is not API traffic: not recorded, no faults
+        return await handler(request)
     ctx = _start(request)
     request[CONTEXT_KEY] = ctx
     try:

@@ -12,6 +12,7 @@ from app.sandbox.middleware import simulator_middleware
 from app.sandbox.routes import ROUTES
 from app.sandbox.routing import guarded
 from app.sandbox.state import SimulatedGitHub
+from app.sandbox.views import add_view_routes
 
 if TYPE_CHECKING:
     from app.sandbox.conformance import ConformanceChecker
@@ -34,6 +35,7 @@ def create_simulator_app(
     app[STATE_KEY] = state
     for route in ROUTES:
         app.router.add_route(route.method, API_PREFIX + route.path, guarded(route))
+    add_view_routes(app)
     if webhook is not None:
         app.cleanup_ctx.append(_webhook_lifecycle(webhook))
     return app
