@@ -13,7 +13,6 @@ import secrets
 import socket
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -252,8 +251,7 @@ async def _wait_forever() -> None:
 
 
 def run_demo(out: TextIO, *, keep_running: bool = False) -> int:
-    steps: Callable[[], list[Step]] = default_scenario
     try:
-        return asyncio.run(play(steps(), out, keep_running=keep_running))
+        return asyncio.run(play(default_scenario(), out, keep_running=keep_running))
     except KeyboardInterrupt:
         return 0

@@ -23,12 +23,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def current_head() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-
-
 async def upgrade_in_thread(database_url: str, revision: str = "head") -> None:
     """`upgrade` from inside a running event loop."""
     import asyncio
