@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gidgethub.abc import GitHubAPI
@@ -12,8 +12,38 @@ from gidgethub.abc import GitHubAPI
 from app.store.check_runs import KnownCheckRun, known_check_run, remember_check_run
 from app.store.db import Database
 
-# GitHub rejects a check run summary or text over 65535 characters.
+# GitHub rejects a check run summary or text over 65535 characters, and takes at most 50
+# annotations per request (more are added by further updates).
 MAX_OUTPUT_CHARS = 65_535
+ANNOTATIONS_PER_REQUEST = 50
+
+
+@dataclass(frozen=True)
+class Annotation:
+    path: str
+    start_line: int
+    end_line: int
+    message: str
+    level: str = "failure"  # notice | warning | failure
+    title: str | None = None
+    start_column: int | None = None
+    end_column: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "annotation_level": self.level,
+            "message": self.message[:64_000],
+        }
+        if self.title:
+            data["title"] = self.title[:255]
+        # GitHub accepts columns only on single-line annotations.
+        if self.start_line == self.end_line and self.start_column is not None:
+            data["start_column"] = self.start_column
+            data["end_column"] = self.end_column or self.start_column
+        return data
 
 
 @dataclass(frozen=True)
@@ -23,12 +53,20 @@ class CheckRunContent:
     summary: str
     conclusion: str = "neutral"
     text: str | None = None
+    annotations: tuple[Annotation, ...] = field(default=())
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, annotations: tuple[Annotation, ...] = ()) -> dict[str, Any]:
         output: dict[str, Any] = {"title": self.title[:255], "summary": _cap(self.summary)}
         if self.text:
             output["text"] = _cap(self.text)
+        if annotations:
+            output["annotations"] = [annotation.payload() for annotation in annotations]
         return {"status": "completed", "conclusion": self.conclusion, "output": output}
+
+    def annotation_batches(self) -> list[tuple[Annotation, ...]]:
+        step = ANNOTATIONS_PER_REQUEST
+        items = self.annotations
+        return [items[i : i + step] for i in range(0, len(items), step)] or [()]
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
@@ -49,25 +87,43 @@ async def publish_check_run(
     if known is not None and known.digest == digest:
         return "unchanged"
     url_vars = {"repository": repository}
-    if known is None:
+    first, *more = content.annotation_batches()
+    # GitHub appends the annotations of an update to those already there, so a run whose
+    # annotations changed is created anew (the newest run of a name is the one GitHub shows).
+    if known is None or content.annotations:
         created = await api.post(
             "/repos/{+repository}/check-runs",
             url_vars=url_vars,
-            data={"name": content.name, "head_sha": head_sha, **content.payload()},
+            data={"name": content.name, "head_sha": head_sha, **content.payload(first)},
         )
-        check_run_id, result = created["id"], "created"
+        check_run_id, result = created["id"], "created" if known is None else "updated"
     else:
-        await api.patch(
-            "/repos/{+repository}/check-runs/{check_run_id}",
-            url_vars={**url_vars, "check_run_id": str(known.check_run_id)},
-            data=content.payload(),
-        )
         check_run_id, result = known.check_run_id, "updated"
+        await _patch(api, repository, check_run_id, content.payload())
+    for batch in more:
+        await _patch(api, repository, check_run_id, content.payload(batch))
     async with db.transaction() as conn:
         await remember_check_run(
             conn, repository, head_sha, content.name, KnownCheckRun(check_run_id, digest), now
         )
     return result
+
+
+async def _patch(api: GitHubAPI, repository: str, check_run_id: int, data: dict[str, Any]) -> None:
+    await api.patch(
+        "/repos/{+repository}/check-runs/{check_run_id}",
+        url_vars={"repository": repository, "check_run_id": str(check_run_id)},
+        data=data,
+    )
+
+
+async def is_current(
+    db: Database, repository: str, head_sha: str, content: CheckRunContent
+) -> bool:
+    """Whether the check run on `head_sha` already shows exactly `content`."""
+    async with db.reader() as conn:
+        known = await known_check_run(conn, repository, head_sha, content.name)
+    return known is not None and known.digest == content.digest()
 
 
 def _cap(text: str) -> str:

@@ -176,3 +176,23 @@ installations = Table(
     Column("state", String(32), nullable=False),
     Column("updated_at", Double, nullable=False),
 )
+
+# Bumped when a push to a repository's default branch touches its `.paasbot.yml`: a cached
+# configuration that read an older generation of any of its files is read again.
+config_generations = Table(
+    "config_generations",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("changed_at", Double, nullable=False),
+)
+
+# What the rule engine remembers per pull request between evaluations: which rules matched,
+# each action's state (a comment posted, a check written), recent changes (to catch flapping).
+pull_memories = Table(
+    "pull_memories",
+    metadata,
+    Column("subject_key", String(512), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)

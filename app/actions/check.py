@@ -1,0 +1,90 @@
+"""`check`: a check run of your own on the head SHA that follows its rule: `success` while the
+rule matches, `failure` (or `neutral`) while it does not, with the conditions in its summary.
+Branch protection can require it. It is written only when its content changes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.options import ActionOptions
+from app.engine.summary_text import conditions_markdown
+from app.engine.templates import TemplateProblem, check_template, render
+from app.github.checks import CheckRunContent, is_current, publish_check_run
+
+CheckName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class CheckOptions(ActionOptions):
+    name: CheckName | None = None
+    title: str | None = None
+    summary: str | None = None
+    unmatched: Literal["failure", "neutral"] = "failure"
+
+    @field_validator("name")
+    @classmethod
+    def _not_summary(cls, name: str | None) -> str | None:
+        if name is not None and name.strip() == "paasbot":
+            raise ValueError("'paasbot' is the summary check's name; choose another")
+        return name
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _template(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                check_template(text)
+            except TemplateProblem as problem:
+                raise ValueError(problem.message) from None
+        return text
+
+
+def check_name(rule: str, options: CheckOptions) -> str:
+    return options.name or f"paasbot/{rule}"[:100]
+
+
+class CheckAction:
+    name: ClassVar[str] = "check"
+    options: ClassVar[type[ActionOptions]] = CheckOptions
+    plans_when_unmatched: ClassVar[bool] = True
+
+    def attributes(self, options: ActionOptions) -> set[str]:
+        assert isinstance(options, CheckOptions)
+        return set().union(*(check_template(t) for t in (options.title, options.summary) if t))
+
+    async def plan(self, given: ActionInput) -> Plan:
+        assert isinstance(given.options, CheckOptions)
+        try:
+            content = _content(given, given.options)
+        except TemplateProblem as problem:
+            return Plan(status=Status.FAILED, detail=problem.message)
+        shown = f"`{content.name}` {content.conclusion}"
+        target = given.target
+        if await is_current(target.db, target.repository, target.head_sha, content):
+            return Plan(detail=shown)
+        return Plan((Change(f"set {shown}", _publisher(target, content, given.now)),), detail=shown)
+
+
+def _content(given: ActionInput, options: CheckOptions) -> CheckRunContent:
+    conclusion = "success" if given.matched else options.unmatched
+    default_title = f"{given.rule}: {'matches' if given.matched else 'does not match'}"
+    title = render(options.title, given.values, given.rule) if options.title else default_title
+    parts = [render(options.summary, given.values, given.rule)] if options.summary else []
+    if given.outcome is not None:
+        parts.append(conditions_markdown(given.outcome))
+    summary = "\n\n".join(parts) or f"The rule {given.rule!r} has no conditions."
+    return CheckRunContent(check_name(given.rule, options), title, summary, conclusion)
+
+
+def _publisher(
+    target: PullTarget, content: CheckRunContent, now: float
+) -> Callable[[], Awaitable[None]]:
+    async def publish() -> None:
+        await publish_check_run(
+            target.db, target.api, target.repository, target.head_sha, content, now
+        )
+
+    return publish

@@ -1,0 +1,88 @@
+"""`comment`: post a comment when the rule starts matching, once per transition into matching
+(or once per pull request with `per: pull_request`), never on every evaluation.
+
+Each comment carries a hidden marker naming the rule and the transition, and the PR's comments
+are read before posting, so a crash between posting and remembering it cannot post twice."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.options import ActionOptions
+from app.engine.templates import TemplateProblem, check_template, render
+
+
+class CommentOptions(ActionOptions):
+    body: Annotated[str, Field(min_length=1)]
+    per: Literal["transition", "pull_request"] = "transition"
+
+    @field_validator("body")
+    @classmethod
+    def _template(cls, body: str) -> str:
+        try:
+            check_template(body)
+        except TemplateProblem as problem:
+            where = f" (template line {problem.line})" if problem.line else ""
+            raise ValueError(f"{problem.message}{where}") from None
+        return body
+
+
+class CommentAction:
+    name: ClassVar[str] = "comment"
+    options: ClassVar[type[ActionOptions]] = CommentOptions
+    plans_when_unmatched: ClassVar[bool] = True
+
+    def attributes(self, options: ActionOptions) -> set[str]:
+        assert isinstance(options, CommentOptions)
+        return check_template(options.body)
+
+    async def plan(self, given: ActionInput) -> Plan:
+        assert isinstance(given.options, CommentOptions)
+        memory = dict(given.memory)
+        transitions = int(memory.get("transitions", 0))
+        if not given.matched:
+            # Leaving the matching state arms the next transition.
+            return Plan(memory={**memory, "armed": True}, detail="waits for the rule to match")
+        if memory.get("posted") and not (memory.get("armed") and given.options.per == "transition"):
+            return Plan(detail="posted already", memory=memory)
+        return await _post_plan(given, transitions + 1)
+
+
+async def _post_plan(given: ActionInput, transition: int) -> Plan:
+    assert isinstance(given.options, CommentOptions)
+    marker = _marker(given.rule, transition)
+    remembered = {"posted": True, "armed": False, "transitions": transition}
+    if await _already_posted(given.target, marker):
+        return Plan(detail="posted already", memory=remembered)
+    try:
+        body = render(given.options.body, given.values, given.rule)
+    except TemplateProblem as problem:
+        return Plan(status=Status.FAILED, detail=problem.message)
+    text = f"{body}\n\n{marker}"
+    return Plan((Change("post a comment", _poster(given.target, text)),), memory=remembered)
+
+
+def _marker(rule: str, transition: int) -> str:
+    digest = hashlib.sha256(rule.encode()).hexdigest()[:16]
+    return f"<!-- paasbot:comment rule={digest} transition={transition} -->"
+
+
+async def _already_posted(target: PullTarget, marker: str) -> bool:
+    comments = await target.snapshot.issue_comments()
+    return any(marker in (comment.get("body") or "") for comment in comments)
+
+
+def _poster(target: PullTarget, body: str) -> Callable[[], Awaitable[None]]:
+    async def post() -> None:
+        await target.api.post(
+            "/repos/{+repository}/issues/{number}/comments",
+            url_vars={"repository": target.repository, "number": str(target.number)},
+            data={"body": body},
+        )
+
+    return post

@@ -1,0 +1,42 @@
+"""The base of every action's options: strict types and no unknown keys, so a typo in
+`.paasbot.yml` is an error instead of a silently ignored option."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+_PERCENT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*")
+
+
+class ActionOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _percent(value: Any) -> Any:
+    """`80%` or `80` (or 80.5) as the number 80.0; anything else is left for the type check."""
+    if isinstance(value, str):
+        match = _PERCENT.fullmatch(value)
+        return float(match.group(1)) if match else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+Percent = Annotated[
+    float,
+    BeforeValidator(_percent),
+    Field(ge=0, le=100),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100},
+                {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"},
+            ],
+            "examples": ["80%"],
+        }
+    ),
+]
+Logins = list[Annotated[str, Field(min_length=1, max_length=100)]]

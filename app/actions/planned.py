@@ -1,0 +1,72 @@
+"""Options of the actions that later releases carry out (reviewers, coverage, lint, branch
+updates, merges, bumps). Their language is part of `.paasbot.yml` already, so presets and
+repositories can be validated today; the summary says when an action is not available yet."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from app.actions.options import ActionOptions, Logins, Percent
+
+Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+
+
+class RequestReviewsOptions(ActionOptions):
+    users: Logins = []
+    teams: Logins = []
+    codeowners: bool = False
+    count: Annotated[int, Field(ge=1, le=15)] | None = None
+    strategy: Literal["round_robin", "load_balance", "random"] = "round_robin"
+    exclude: Logins = []
+    unavailable: Logins = []
+    fallback: Logins = []
+    request_teams: bool = False
+
+
+class CoverageOptions(ActionOptions):
+    name: str | None = None
+    patch_target: Percent | None = None
+    project_target: Percent | None = None
+    project_threshold: Percent | None = None
+    path_fixes: list[str] = []
+    comment: bool = True
+    wait_for: Annotated[int, Field(ge=1)] = 1
+
+
+class LintOptions(ActionOptions):
+    name: str | None = None
+    filter: Literal["added", "diff_context", "file", "nofilter"] = "added"
+    fail_on: Literal["error", "warning", "notice", "never"] = "error"
+    max_annotations: Annotated[int, Field(ge=0)] = 200
+    review_comments: bool = False
+
+
+class UpdateBranchOptions(ActionOptions):
+    method: Literal["merge", "rebase"] = "merge"
+    when: Literal["always", "queued"] = "always"
+
+
+class MergeOptions(ActionOptions):
+    method: Literal["merge", "squash", "rebase"] | None = None
+    delete_branch: bool = False
+    commit_title: str | None = None
+    commit_message: str | None = None
+
+
+class PropagateOptions(ActionOptions):
+    package: Annotated[str, Field(min_length=1)]
+    ecosystem: Literal["pip", "poetry", "pep621", "npm", "gomod", "maven", "docker"]
+    to: Annotated[list[Repository], Field(min_length=1)]
+    labels: list[str] = []
+
+
+PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
+    "request_reviews": RequestReviewsOptions,
+    "coverage": CoverageOptions,
+    "lint": LintOptions,
+    "update_branch": UpdateBranchOptions,
+    "merge": MergeOptions,
+    "propagate": PropagateOptions,
+}

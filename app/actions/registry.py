@@ -1,0 +1,20 @@
+"""Every action `.paasbot.yml` may name: those paasbot carries out, and those whose options are
+known but whose work arrives in a later release."""
+
+from __future__ import annotations
+
+from app.actions.base import Action
+from app.actions.check import CheckAction
+from app.actions.comment import CommentAction
+from app.actions.label import LabelAction
+from app.actions.options import ActionOptions
+from app.actions.planned import PLANNED_OPTIONS
+
+ACTIONS: dict[str, Action] = {
+    action.name: action for action in (LabelAction(), CommentAction(), CheckAction())
+}
+
+OPTIONS: dict[str, type[ActionOptions]] = {
+    **PLANNED_OPTIONS,
+    **{name: action.options for name, action in ACTIONS.items()},
+}

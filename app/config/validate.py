@@ -1,0 +1,211 @@
+"""One `.paasbot.yml` file validated into a ConfigLayer, every error with file:line:column."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.config.errors_text import pydantic_problem
+from app.config.model import ConfigLayer, Origin, RuleLayer
+from app.config.problems import ConfigInvalid, Problem
+from app.config.schema import FileSpec, RuleSpec
+from app.config.triggers import is_release_only, trigger_problem
+from app.config.yaml_source import Path, YamlDocument, load_yaml
+from app.engine.attributes import ConditionError, Scope, find_attribute
+from app.engine.conditions import ConditionTree, attributes_used, parse_tree
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_config_file(
+    content: str | bytes, file: str, *, presets: Iterable[str] = ()
+) -> ConfigLayer:
+    """The layer `content` describes; ConfigInvalid listing every problem found."""
+    document = load_yaml(content, file)
+    data = document.data
+    if not isinstance(data, dict):
+        raise ConfigInvalid(
+            [document.problem((), "the file must be a mapping (rules:, extends:, …)")]
+        )
+    problems, settings = _settings(document)
+    if settings is not None:
+        problems += _extends_problems(document, settings, set(presets))
+    rules, rule_problems = _rules(document)
+    problems += rule_problems
+    if problems or settings is None:
+        raise ConfigInvalid(problems)
+    raw = content.encode() if isinstance(content, str) else content
+    return ConfigLayer(
+        file=file,
+        content_digest=hashlib.sha256(raw).hexdigest(),
+        extends=tuple(settings.extends or ()),
+        dry_run=settings.dry_run,
+        defaults=_raw_defaults(data),
+        rules=tuple(rules),
+    )
+
+
+def _settings(document: YamlDocument) -> tuple[list[Problem], FileSpec | None]:
+    """Everything but the rules, which are validated one by one."""
+    data = {key: value for key, value in document.data.items() if key != "rules"}
+    rules = document.data.get("rules")
+    if rules is not None and not isinstance(rules, list):
+        data["rules"] = rules
+    return _validated(document, FileSpec, data, ())
+
+
+def _validated(
+    document: YamlDocument, model: type[ModelT], data: Any, prefix: Path
+) -> tuple[list[Problem], ModelT | None]:
+    try:
+        return [], model.model_validate(data)
+    except ValidationError as error:
+        issues = [
+            {**issue, "loc": (*prefix, *issue["loc"])} for issue in error.errors(include_url=False)
+        ]
+        problems = [pydantic_problem(document, issue) for issue in issues if not _deferred(issue)]
+    # Without its options, the rest can still be checked (and, when the only problems are
+    # missing options that another layer's defaults may supply, used).
+    return problems, _without_options(model, data)
+
+
+def _without_options(model: type[ModelT], data: dict[str, Any]) -> ModelT | None:
+    """`data` validated without its action options (validated once the layers are merged)."""
+    try:
+        return model.model_validate(
+            {key: value for key, value in data.items() if key not in ("do", "defaults")}
+        )
+    except ValidationError:
+        return None
+
+
+def _deferred(issue: Any) -> bool:
+    """A missing option under `do:` or `defaults:` is judged once every layer is merged."""
+    loc = issue["loc"]
+    in_do = len(loc) >= 4 and loc[0] == "rules" and loc[2] == "do"
+    in_defaults = len(loc) >= 2 and loc[0] == "defaults"
+    return issue["type"] == "missing" and (in_do or in_defaults)
+
+
+def _raw_defaults(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    defaults = data.get("defaults") or {}
+    return {name: dict(options or {}) for name, options in defaults.items()}
+
+
+def _extends_problems(document: YamlDocument, spec: FileSpec, presets: set[str]) -> list[Problem]:
+    problems = []
+    for i, name in enumerate(spec.extends or ()):
+        if name in presets or _REPOSITORY.fullmatch(name):
+            continue
+        known = ", ".join(sorted(presets)) or "none"
+        where: Path = (
+            ("extends", i) if isinstance(document.data.get("extends"), list) else ("extends",)
+        )
+        message = f"unknown preset {name!r}: use a preset ({known}) or owner/repo"
+        problems.append(document.problem(where, message))
+    return problems
+
+
+def _rules(document: YamlDocument) -> tuple[list[RuleLayer], list[Problem]]:
+    rules: list[RuleLayer] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    listed = document.data.get("rules")
+    for i, data in enumerate(listed if isinstance(listed, list) else ()):
+        path: Path = ("rules", i)
+        if not isinstance(data, dict):
+            problems.append(document.problem(path, "a rule must be a mapping (name:, if:, do:)"))
+            continue
+        found, spec = _validated(document, RuleSpec, data, path)
+        problems += found
+        if spec is None:
+            continue
+        key = spec.name.strip().casefold()
+        if key in seen:
+            message = f"a rule named {spec.name!r} is already defined (rules[{seen[key]}])"
+            problems.append(document.problem((*path, "name"), message))
+        seen.setdefault(key, i)
+        rule, found = _rule(document, spec, path)
+        problems += found
+        if rule is not None and not problems:
+            rules.append(rule)
+    return rules, problems
+
+
+def _rule(
+    document: YamlDocument, spec: RuleSpec, path: Path
+) -> tuple[RuleLayer | None, list[Problem]]:
+    problems = [
+        document.problem((*path, "on", i) if i is not None else (*path, "on"), message)
+        for i, message in _trigger_problems(document, spec, path)
+    ]
+    triggers = frozenset(spec.on or ())
+    conditions = None
+    if spec.if_ is not None:
+        try:
+            conditions = parse_tree(spec.if_, "if")
+        except ConditionError as error:
+            problems.append(_condition_problem(document, path, error))
+    if conditions is not None:
+        problems += _scope_problems(document, path, conditions, is_release_only(triggers))
+    if problems:
+        return None, problems
+    raw_do = document.data["rules"][path[1]].get("do") or {}
+    origin = Origin(document.file, document.position(path).line)
+    actions = {name: dict(options or {}) for name, options in raw_do.items()}
+    return RuleLayer(
+        spec.name, spec.description, spec.enabled, triggers, conditions, actions, origin
+    ), []
+
+
+def _trigger_problems(
+    document: YamlDocument, spec: RuleSpec, path: Path
+) -> list[tuple[int | None, str]]:
+    listed = isinstance(document.data["rules"][path[1]].get("on"), list)
+    found = []
+    for i, trigger in enumerate(spec.on or ()):
+        message = trigger_problem(trigger)
+        if message is not None:
+            found.append((i if listed else None, message))
+    return found
+
+
+def _condition_problem(document: YamlDocument, rule: Path, error: ConditionError) -> Problem:
+    where = (*rule, *_tree_path(error.path or "if"))
+    offset = error.column or 0
+    return document.problem(where, error.message, offset=offset)
+
+
+def _tree_path(text: str) -> Path:
+    """('if', 2, 'any', 0) for `if[2].any[0]`."""
+    parts: list[str | int] = []
+    for match in _PATH_PART.finditer(text):
+        name, index = match.groups()
+        parts.append(int(index) if index is not None else name)
+    return tuple(parts)
+
+
+def _scope_problems(
+    document: YamlDocument, path: Path, tree: ConditionTree, release_rule: bool
+) -> list[Problem]:
+    wanted = Scope.RELEASE if release_rule else Scope.PULL_REQUEST
+    problems = []
+    for name in sorted(attributes_used(tree)):
+        attribute = find_attribute(name)
+        if attribute is None or attribute.scope is wanted or name == "repository":
+            continue
+        if release_rule:
+            message = (
+                f"{name} is a pull request attribute; this rule runs on releases (on: release…)"
+            )
+        else:
+            message = f"{name} applies to release rules only (add on: [release.published])"
+        problems.append(document.problem((*path, "if"), message))
+    return problems
