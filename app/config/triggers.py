@@ -6,7 +6,7 @@ import difflib
 
 EVENT_ACTIONS: dict[str, frozenset[str]] = {
     "pull_request": frozenset(
-        [
+        {
             "opened",
             "edited",
             "closed",
@@ -28,7 +28,7 @@ EVENT_ACTIONS: dict[str, frozenset[str]] = {
             "auto_merge_disabled",
             "enqueued",
             "dequeued",
-        ]
+        }
     ),
     "pull_request_review": frozenset({"submitted", "edited", "dismissed"}),
     "issue_comment": frozenset({"created", "edited", "deleted"}),
