@@ -1,10 +1,25 @@
-"""A pull request's facts, fetched lazily (only what is asked for) and once per evaluation."""
+"""A pull request's facts, fetched lazily (only what is asked for) and once per evaluation.
+
+Each accessor makes its API call(s) the first time it is awaited and remembers the answer for the
+life of the snapshot; callers that await the same accessor concurrently share one request. A
+failed fetch is not remembered, so a later call tries again. The head SHA and base ref used by
+the per-commit accessors come from the pull itself (fetched first if need be).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import gidgethub
 from gidgethub.abc import GitHubAPI
+
+Json = dict[str, Any]
+
+PER_PAGE = 100
+_PULL = "/repos/{+repository}/pulls/{number}"
+_COMPARE = "/repos/{+repository}/compare/{basehead}"
 
 
 class PullRequestSnapshot:
@@ -12,15 +27,19 @@ class PullRequestSnapshot:
         self.api = api
         self.repository = repository
         self.number = number
-        self._pull: dict[str, Any] | None = None
+        self._fetches: dict[str, asyncio.Future[Any]] = {}
 
-    async def pull(self) -> dict[str, Any]:
-        if self._pull is None:
-            self._pull = await self.api.getitem(
-                "/repos/{+repository}/pulls/{number}",
-                url_vars={"repository": self.repository, "number": str(self.number)},
-            )
-        return self._pull
+    # The pull itself
+
+    async def pull(self) -> Json:
+        """`GET /repos/{repo}/pulls/{number}`."""
+        return await self._once("pull", self._fetch_pull)
+
+    async def refresh_pull(self) -> Json:
+        """Fetch the pull again (e.g. while GitHub still computes `mergeable`); `pull()` then
+        answers the new copy."""
+        self._fetches.pop("pull", None)
+        return await self.pull()
 
     async def head_sha(self) -> str:
         return (await self.pull())["head"]["sha"]
@@ -30,3 +49,83 @@ class PullRequestSnapshot:
 
     async def is_open(self) -> bool:
         return (await self.pull())["state"] == "open"
+
+    # What hangs off the pull
+
+    async def reviews(self) -> list[Json]:
+        """`GET /repos/{repo}/pulls/{number}/reviews`, every page, oldest first."""
+        return await self._once("reviews", lambda: self._list(f"{_PULL}/reviews"))
+
+    async def files(self) -> list[Json]:
+        """`GET /repos/{repo}/pulls/{number}/files`, every page."""
+        return await self._once("files", lambda: self._list(f"{_PULL}/files"))
+
+    async def issue_comments(self) -> list[Json]:
+        """`GET /repos/{repo}/issues/{number}/comments`, every page, oldest first."""
+        url = "/repos/{+repository}/issues/{number}/comments"
+        return await self._once("issue_comments", lambda: self._list(url))
+
+    # What hangs off the head commit
+
+    async def combined_statuses(self) -> list[Json]:
+        """The latest commit status of each context on the head SHA:
+        `GET /repos/{repo}/commits/{sha}/status`, every page of its `statuses`."""
+        return await self._once("statuses", self._fetch_statuses)
+
+    async def check_runs(self) -> list[Json]:
+        """The check runs on the head SHA: `GET /repos/{repo}/commits/{sha}/check-runs`, every
+        page of its `check_runs`."""
+        return await self._once("check_runs", self._fetch_check_runs)
+
+    async def commits_behind(self) -> int | None:
+        """How many commits the base branch has that the head lacks:
+        `GET /repos/{repo}/compare/{base ref}...{head sha}` → `behind_by`. None when GitHub
+        finds no common ancestor (404)."""
+        return await self._once("commits_behind", self._fetch_commits_behind)
+
+    # Fetching
+
+    async def _once(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
+        future = self._fetches.get(key)
+        if future is None or _failed(future):
+            future = asyncio.ensure_future(fetch())
+            self._fetches[key] = future
+        return await asyncio.shield(future)
+
+    def _url_vars(self, **extra: str) -> dict[str, str]:
+        return {"repository": self.repository, "number": str(self.number), **extra}
+
+    async def _fetch_pull(self) -> Json:
+        return await self.api.getitem(_PULL, url_vars=self._url_vars())
+
+    async def _list(self, url: str, *, key: str | None = None, **url_vars: str) -> list[Json]:
+        """Every item of a paginated list (`key`: the list inside a wrapping object)."""
+        items = self.api.getiter(
+            url + "{?per_page}",
+            url_vars=self._url_vars(per_page=str(PER_PAGE), **url_vars),
+            iterable_key=key,
+        )
+        return [item async for item in items]
+
+    async def _fetch_statuses(self) -> list[Json]:
+        url = "/repos/{+repository}/commits/{sha}/status"
+        return await self._list(url, key="statuses", sha=await self.head_sha())
+
+    async def _fetch_check_runs(self) -> list[Json]:
+        url = "/repos/{+repository}/commits/{sha}/check-runs"
+        return await self._list(url, key="check_runs", sha=await self.head_sha())
+
+    async def _fetch_commits_behind(self) -> int | None:
+        basehead = f"{await self.base_ref()}...{await self.head_sha()}"
+        url_vars = self._url_vars(basehead=basehead)
+        try:
+            comparison = await self.api.getitem(_COMPARE, url_vars=url_vars)
+        except gidgethub.BadRequest as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return int(comparison["behind_by"])
+
+
+def _failed(future: asyncio.Future[Any]) -> bool:
+    return future.done() and (future.cancelled() or future.exception() is not None)
