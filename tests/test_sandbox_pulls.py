@@ -333,12 +333,12 @@ async def test_dismiss_a_review(world: World) -> None:
 def test_approvals_count_each_writers_latest_verdict(world: World) -> None:
     pull = world.open_pull("feature", {"a.txt": "a\n"})
     review(world.state, REPO, 1, "carol", "APPROVE")  # read access only
-    assert approvals(world.repo, pull) == 0
+    assert approvals(world.state, world.repo, pull) == 0
     review(world.state, REPO, 1, "bob", "APPROVE")
     review(world.state, REPO, 1, "bob", "COMMENT", "A comment keeps the approval")
-    assert approvals(world.repo, pull) == 1
+    assert approvals(world.state, world.repo, pull) == 1
     review(world.state, REPO, 1, "bob", "REQUEST_CHANGES", "On second thoughts")
-    assert approvals(world.repo, pull) == 0
+    assert approvals(world.state, world.repo, pull) == 0
 
 
 # --- review requests ------------------------------------------------------------------------------
@@ -413,6 +413,7 @@ def test_scripted_actor_session_publishes_githubs_events(world: World) -> None:
     assert [(event.label, event.sender) for event in world.events()] == [
         ("pull_request.opened", "alice"),
         ("pull_request.review_requested", "alice"),
+        ("label.created", "alice"),  # "ready" was no label of the repository yet
         ("pull_request.labeled", "alice"),
         ("issue_comment.created", "bob"),
         ("pull_request_review.submitted", "bob"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.sandbox.actors_repos import set_protection
+from app.sandbox.actors_repos import add_org_defaults_repository, set_protection
 from app.sandbox.git import blob_sha
 from app.sandbox.ops.pulls import create_pull
 from tests.repo_world import (  # noqa: F401
@@ -195,6 +195,64 @@ async def test_get_contents_at_a_ref(world: World) -> None:
     )
     unknown_path = await world.get(f"{CONTENTS}/missing.txt")
     assert (unknown_path.status, unknown_path.body["message"]) == (404, "Not Found")
+
+
+async def test_contents_answer_conditional_requests(world: World) -> None:
+    """A strong ETag on every read, and a free 304 without a body while it still matches."""
+    first = await world.get(f"{CONTENTS}/README.md")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert first.body["sha"] == world.state.git.commits[world.head()].tree["README.md"]
+    remaining = int(first.headers["x-ratelimit-remaining"])
+    unchanged = await world.get(f"{CONTENTS}/README.md", **{"If-None-Match": etag})
+    assert (unchanged.status, unchanged.body, unchanged.headers["ETag"]) == (304, None, etag)
+    assert int(unchanged.headers["x-ratelimit-remaining"]) == remaining
+    by_sha = await world.get(f"{CONTENTS}/README.md?ref={world.head()}", **{"If-None-Match": etag})
+    assert by_sha.status == 200  # the ref is part of the answer: its URLs name it
+    world.commit("main", {"README.md": "changed\n"})
+    changed = await world.get(f"{CONTENTS}/README.md", **{"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    assert unb64(changed.body["content"]) == b"changed\n"
+    assert changed.body["sha"] == blob_sha(b"changed\n")
+
+
+async def test_contents_at_a_tag_a_full_ref_and_a_missing_ref(world: World) -> None:
+    first = world.head()
+    world.repo.tags["v1"] = first
+    world.commit("topic", {"README.md": "topic\n"})
+    at_tag = await world.get(f"{CONTENTS}/README.md?ref=v1")
+    assert unb64(at_tag.body["content"]) == b"hello\n"
+    at_full_ref = await world.get(f"{CONTENTS}/README.md?ref=refs/heads/topic")
+    assert unb64(at_full_ref.body["content"]) == b"topic\n"
+    missing = await world.get(f"{CONTENTS}/README.md?ref=refs/heads/nope")
+    assert missing.status == 404
+    assert set(missing.body) == {"message", "documentation_url", "status"}
+    missing_path = await world.get(f"{CONTENTS}/src/nope.py?ref=topic")
+    assert missing_path.body == {
+        "message": "Not Found",
+        "documentation_url": missing.body["documentation_url"],
+        "status": "404",
+    }
+
+
+async def test_the_organisation_defaults_repository(world: World) -> None:
+    """The org-wide `.github` repository, read like any other by the installation's token."""
+    config = "rules:\n  - merge: {}\n"
+    repository = add_org_defaults_repository(world.state, "acme", {".paasbot.yml": config})
+    assert (repository.full_name, repository.installation_id) == (
+        "acme/.github",
+        world.installation.id,
+    )
+    fetched = await world.get("/repos/acme/.github")
+    assert fetched.status == 200, fetched.body
+    assert (fetched.body["name"], fetched.body["private"]) == (".github", False)
+    reply = await world.get("/repos/acme/.github/contents/.paasbot.yml")
+    assert reply.status == 200, reply.body
+    assert unb64(reply.body["content"]) == config.encode()
+    assert (await world.get("/repos/acme/.github/contents/README.md")).status == 404
+    elsewhere = add_org_defaults_repository(world.state, "initech")
+    assert elsewhere.full_name == "initech/.github"
+    assert world.state.installation_for(elsewhere) is not None
 
 
 async def test_large_files_come_without_content(world: World) -> None:

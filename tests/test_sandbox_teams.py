@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.sandbox.actors_repos import add_collaborator, add_org_member, add_team
+from app.sandbox.actors_repos import (
+    add_collaborator,
+    add_org_member,
+    add_team,
+    grant_team_access,
+)
+from app.sandbox.ops.protection import approvals
+from app.sandbox.ops.reviews import review
+from app.sandbox.ops.roles import author_association, repository_role
 from tests.repo_world import (  # noqa: F401
     BOT,
     REPO,
@@ -114,6 +122,71 @@ async def test_collaborator_permission(
     assert (reply.body["permission"], reply.body["role_name"]) == (permission, role_name)
     assert reply.body["user"]["login"] == login
     assert reply.body["user"]["permissions"]["push"] is (permission in ("write", "admin"))
+
+
+@pytest.mark.parametrize(
+    ("login", "permission", "role_name"),
+    [
+        ("ann", "write", "maintain"),  # platform maintains the repository
+        ("dee", "write", "maintain"),  # frontend inherits its parent platform's access
+        ("ben", "admin", "admin"),  # in platform (maintain) and backend (admin): the strongest
+        ("eve", "admin", "admin"),  # db inherits backend's admin
+        ("fay", "write", "write"),  # a write collaborator whose team only triages
+        ("boss", "admin", "admin"),  # an owner of the organisation
+        ("member", "read", "read"),  # the organisation's base role
+    ],
+)
+async def test_permission_through_teams_and_organisation_ownership(
+    org: World, login: str, permission: str, role_name: str
+) -> None:
+    state = org.state
+    grant_team_access(state, "acme", "platform", REPO, "maintain")
+    grant_team_access(state, "acme", "backend", REPO, "admin")
+    add_team(state, "acme", "docs", ["fay"])
+    grant_team_access(state, "acme", "docs", REPO, "triage")
+    add_collaborator(state, REPO, "fay", "write")
+    add_org_member(state, "acme", "boss", role="admin")
+    add_org_member(state, "acme", "member")
+    reply = await org.get(f"/repos/{REPO}/collaborators/{login}/permission")
+    assert reply.status == 200, reply.body
+    assert (reply.body["permission"], reply.body["role_name"]) == (permission, role_name)
+    assert reply.body["user"]["role_name"] == role_name
+
+
+async def test_team_access_only_reaches_its_repository(org: World) -> None:
+    state = org.state
+    grant_team_access(state, "acme", "backend", REPO, "write")
+    other = state.add_repository(org.installation, "gadgets")
+    assert repository_role(state, other, "cy") == "read"  # the organisation's base role
+    assert repository_role(state, org.repo, "cy") == "write"
+    team = await org.get(f"{TEAMS}/backend")
+    assert team.body["repos_count"] == 1
+    with pytest.raises(ValueError, match="unknown role"):
+        grant_team_access(state, "acme", "backend", REPO, "owner")
+    with pytest.raises(KeyError):
+        grant_team_access(state, "acme", "nope", REPO, "read")
+    with pytest.raises(ValueError, match="unknown organisation role"):
+        add_org_member(state, "acme", "zed", role="billing")
+
+
+def test_the_owning_user_is_admin_and_owner(org: World) -> None:
+    state = org.state
+    dotfiles = state.add_repository(state.add_installation("octocat", account_type="User"), "dots")
+    assert repository_role(state, dotfiles, "octocat") == "admin"
+    assert author_association(state, dotfiles, "octocat") == "OWNER"
+    assert repository_role(state, dotfiles, "ann") is None
+    assert author_association(state, dotfiles, "ann") == "NONE"
+
+
+def test_approvals_count_write_access_through_a_team(org: World) -> None:
+    """Branch protection counts approvals from anyone with write access, however granted."""
+    state = org.state
+    pull = org.open_pull("feature", {"a.txt": "a\n"}, author="ann")
+    review(state, REPO, pull.number, "cy", "APPROVE")
+    assert approvals(state, org.repo, pull) == 0  # cy reads, as an organisation member
+    grant_team_access(state, "acme", "backend", REPO, "write")
+    assert approvals(state, org.repo, pull) == 1
+    assert author_association(state, org.repo, "cy") == "MEMBER"
 
 
 async def test_collaborator_permission_of_an_unknown_user(org: World) -> None:

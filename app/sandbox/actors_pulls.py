@@ -13,6 +13,7 @@ from app.sandbox.ops.issues import (
     remove_label,
     set_labels,
 )
+from app.sandbox.ops.labels import create_label
 from app.sandbox.ops.merging import MergeMessage, MergeOutcome, merge_pull, update_branch
 from app.sandbox.ops.protection import mergeable_state, protection_failures
 from app.sandbox.ops.pulls import (
@@ -22,6 +23,7 @@ from app.sandbox.ops.pulls import (
     remove_requested_reviewers,
     request_reviewers,
 )
+from app.sandbox.ops.reactions import react, remove_reaction
 from app.sandbox.ops.reviews import DraftComment, dismiss_review, review
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "add_labels",
     "bot_login",
     "comment",
+    "create_label",
     "create_pull",
     "delete_comment",
     "dismiss_review",
@@ -44,8 +47,10 @@ __all__ = [
     "mergeable_state",
     "protection_failures",
     "pull_diff",
+    "react",
     "remove_assignees",
     "remove_label",
+    "remove_reaction",
     "remove_requested_reviewers",
     "request_reviewers",
     "review",

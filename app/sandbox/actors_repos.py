@@ -1,26 +1,34 @@
 """The Python API scripted actors and tests use to shape repositories, teams, statuses and
 releases. It runs the same operations as the REST endpoints, so it publishes the same events.
-Teams and organisation membership (`add_team`, `add_org_member`) need no wrapping and are
-re-exported as they are."""
+Teams, their access and organisation membership (`add_team`, `grant_team_access`,
+`add_org_member`) need no wrapping and are re-exported as they are."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.sandbox.models import BranchProtection, CommitStatus, Release
+from app.sandbox.git import FileChanges
+from app.sandbox.models import BranchProtection, CommitStatus, Release, Repository
 from app.sandbox.ops.releases import NewRelease, create_release
 from app.sandbox.ops.statuses import create_status
-from app.sandbox.ops.teams import LEGACY_PERMISSIONS, add_org_member, add_team
+from app.sandbox.ops.teams import LEGACY_PERMISSIONS, add_org_member, add_team, grant_team_access
 from app.sandbox.state import SimulatedGitHub
 
 __all__ = [
+    "ORG_DEFAULTS_REPOSITORY",
     "add_collaborator",
+    "add_org_defaults_repository",
     "add_org_member",
     "add_team",
+    "grant_team_access",
     "post_status",
     "publish_release",
     "set_protection",
 ]
+
+# The repository GitHub reads an organisation's defaults from (community health files, shared
+# configuration).
+ORG_DEFAULTS_REPOSITORY = ".github"
 
 
 def set_protection(
@@ -92,3 +100,17 @@ def add_collaborator(sim: SimulatedGitHub, repo: str, login: str, permission: st
         raise ValueError(f"unknown role {permission!r}")
     sim.account(login)
     sim.repository(repo).collaborators[login] = permission
+
+
+def add_org_defaults_repository(
+    sim: SimulatedGitHub, org: str, files: FileChanges | None = None, *, private: bool = False
+) -> Repository:
+    """The `.github` repository of `org`, holding `files` on its default branch, in the
+    installation on the organisation (created if the app is not installed there yet)."""
+    installation = next(
+        (item for item in sim.installations.values() if item.account.lower() == org.lower()),
+        None,
+    )
+    if installation is None:
+        installation = sim.add_installation(org)
+    return sim.add_repository(installation, ORG_DEFAULTS_REPOSITORY, private=private, files=files)

@@ -46,6 +46,8 @@ Subscriber = Callable[[SimEvent], None]
 #                                conclusion, app_id. completed, requested.
 # issue_comment.<action>         subject IssueComment; details: pull (PullRequest or None),
 #                                changes for edited. created, edited, deleted.
+# label.created                 subject Label (a repository's label, made explicitly or because
+#                                an issue was given a name the repository had no label for).
 # release.<action>               subject Release. created, published, released, prereleased,
 #                                edited, deleted.
 # installation.<action>          subject Installation; details: repositories (list[Repository]).

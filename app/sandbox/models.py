@@ -30,6 +30,20 @@ DEFAULT_EVENTS: tuple[str, ...] = (
     "issue_comment",
     "deployment_status",
 )
+# The labels GitHub gives every new repository: (name, colour, description).
+DEFAULT_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("bug", "d73a4a", "Something isn't working"),
+    ("documentation", "0075ca", "Improvements or additions to documentation"),
+    ("duplicate", "cfd3d7", "This issue or pull request already exists"),
+    ("enhancement", "a2eeef", "New feature or request"),
+    ("good first issue", "7057ff", "Good for newcomers"),
+    ("help wanted", "008672", "Extra attention is needed"),
+    ("invalid", "e4e669", "This doesn't seem right"),
+    ("question", "d876e3", "Further information is requested"),
+    ("wontfix", "ffffff", "This will not be worked on"),
+)
+# The colour of a label GitHub creates because an issue was given a name it did not know.
+IMPLICIT_LABEL_COLOR = "ededed"
 RATE_WINDOW_SECONDS = 3600
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_RANDOM_LENGTH = 36
@@ -114,6 +128,7 @@ class Repository:
     # login -> "read" | "triage" | "write" | "maintain" | "admin"
     collaborators: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
+    labels: dict[str, Label] = field(default_factory=dict)  # name lower -> label
     full_name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +138,29 @@ class Repository:
     def resolve_ref(self, ref: str) -> str:
         branch = ref.removeprefix("refs/").removeprefix("heads/")
         return self.branches.get(branch, ref)
+
+
+@dataclass
+class Label:
+    """A repository's label; issues and pull requests carry labels by name."""
+
+    id: int
+    name: str
+    color: str  # six hex digits, no "#"
+    description: str | None = None
+    default: bool = False
+
+
+def label_id(full_name: str, name: str) -> int:
+    """A label's id, stable for a repository and a name (compared case-insensitively)."""
+    return int(fake_sha(f"{repo_key(full_name)}:label:{name.lower()}")[:8], 16)
+
+
+def default_labels(full_name: str) -> dict[str, Label]:
+    return {
+        name.lower(): Label(label_id(full_name, name), name, color, description, default=True)
+        for name, color, description in DEFAULT_LABELS
+    }
 
 
 @dataclass
@@ -141,6 +179,9 @@ class Team:
     members: list[str] = field(default_factory=list)
     parent_slug: str | None = None
     created_at: float = 0.0
+    # repository full name lower -> role (read | triage | write | maintain | admin); child teams
+    # inherit their parent's access, as on GitHub
+    repositories: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,6 +223,18 @@ class IssueComment:
     body: str
     created_at: float
     updated_at: float
+
+
+@dataclass
+class Reaction:
+    """An emoji reaction of one user to an issue comment."""
+
+    id: int
+    repo_full_name: str
+    comment_id: int
+    user: str
+    content: str  # +1 | -1 | laugh | confused | heart | hooray | rocket | eyes
+    created_at: float
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 from app.sandbox.context import Urls
 from app.sandbox.models import (
@@ -13,12 +14,15 @@ from app.sandbox.models import (
     CheckRun,
     Installation,
     IssuedToken,
+    Label,
     PullRequest,
     Repository,
     Team,
     fake_sha,
+    label_id,
 )
 from app.sandbox.ops.pull_facts import pull_facts
+from app.sandbox.ops.roles import author_association
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601, optional_iso8601
 
@@ -28,6 +32,11 @@ Json = dict[str, Any]
 def legacy_node_id(type_name: str, object_id: int) -> str:
     """GitHub's legacy global node IDs are base64 of ``0<len(type)>:<Type><id>``."""
     return base64.b64encode(f"0{len(type_name)}:{type_name}{object_id}".encode()).decode()
+
+
+def association(state: SimulatedGitHub, repo_full_name: str, login: str) -> str:
+    """GitHub's ``author_association`` of `login` in the repository."""
+    return author_association(state, state.repository(repo_full_name), login)
 
 
 def account_json(urls: Urls, account: Account) -> Json:
@@ -197,17 +206,23 @@ def repository_times(state: SimulatedGitHub, repository: Repository) -> tuple[fl
 
 
 def label_json(urls: Urls, repository: Repository, name: str) -> Json:
-    """Labels are names on the model; id and colour are derived from the name."""
-    digest = fake_sha(f"{repository.full_name}:label:{name}")
-    label_id = int(digest[:8], 16)
+    """The repository's label `name`; a name it has no label for (put on a pull request
+    directly by a test) gets an id and a colour derived from it."""
+    label = repository.labels.get(name.lower())
+    if label is None:
+        label = Label(label_id(repository.full_name, name), name, fake_sha(name)[-6:])
+    return repository_label_json(urls, repository, label)
+
+
+def repository_label_json(urls: Urls, repository: Repository, label: Label) -> Json:
     return {
-        "id": label_id,
-        "node_id": legacy_node_id("Label", label_id),
-        "url": urls.api(f"/repos/{repository.full_name}/labels/{name}"),
-        "name": name,
-        "color": digest[-6:],
-        "default": False,
-        "description": None,
+        "id": label.id,
+        "node_id": legacy_node_id("Label", label.id),
+        "url": urls.api(f"/repos/{repository.full_name}/labels/{quote(label.name)}"),
+        "name": label.name,
+        "color": label.color,
+        "default": label.default,
+        "description": label.description,
     }
 
 
@@ -291,7 +306,7 @@ def pull_simple_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> J
         ],
         "head": _branch_json(state, urls, repository, pull.head_ref, pull.head_sha),
         "base": _branch_json(state, urls, repository, pull.base_ref, pull.base_sha),
-        "author_association": "MEMBER",
+        "author_association": association(state, pull.repo_full_name, pull.author),
         "draft": pull.draft,
     } | _pull_links(api, html, pull)
 

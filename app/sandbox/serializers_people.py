@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from app.sandbox.context import Urls
 from app.sandbox.models import Account, Team
+from app.sandbox.ops.roles import ROLE_ORDER
 from app.sandbox.ops.teams import LEGACY_PERMISSIONS, team_members
 from app.sandbox.serializers import Json, account_json, organization_json, team_json
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601
-
-ROLE_ORDER = ("read", "triage", "write", "maintain", "admin")
 
 
 def _owned_repositories(state: SimulatedGitHub, account: Account) -> int:
@@ -58,7 +57,7 @@ def team_full_json(state: SimulatedGitHub, urls: Urls, team: Team) -> Json:
     org = state.account(team.org, "Organization")
     return team_json(state, urls, team.org, team.slug) | {
         "members_count": len(team_members(state, team)),
-        "repos_count": 0,
+        "repos_count": len(team.repositories),
         "created_at": iso8601(team.created_at),
         "updated_at": iso8601(team.created_at),
         "organization": team_organization_json(state, urls, org),

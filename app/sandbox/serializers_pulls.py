@@ -9,15 +9,16 @@ from app.sandbox.ops.issues import comments_on
 from app.sandbox.serializers import (
     Json,
     account_json,
+    association,
     label_json,
     legacy_node_id,
     pull_simple_json,
     team_json,
 )
+from app.sandbox.serializers_reactions import reaction_rollup_json
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601
 
-AUTHOR_ASSOCIATION = "MEMBER"
 # The fields an issue shares with the pull request it is the conversation of.
 ISSUE_FIELDS_FROM_PULL = (
     "html_url",
@@ -61,7 +62,7 @@ def review_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest, review: R
         "state": review.state,
         "html_url": html_url,
         "pull_request_url": pull_url,
-        "author_association": AUTHOR_ASSOCIATION,
+        "author_association": association(state, pull.repo_full_name, review.user),
         "_links": {"html": {"href": html_url}, "pull_request": {"href": pull_url}},
         "commit_id": review.commit_id,
     }
@@ -93,7 +94,7 @@ def review_comment_json(
         "updated_at": iso8601(comment.updated_at),
         "html_url": html_url,
         "pull_request_url": pull_url,
-        "author_association": AUTHOR_ASSOCIATION,
+        "author_association": association(state, pull.repo_full_name, comment.user),
         "_links": {
             "self": {"href": url},
             "html": {"href": html_url},
@@ -124,8 +125,11 @@ def issue_comment_json(
         "created_at": iso8601(comment.created_at),
         "updated_at": iso8601(comment.updated_at),
         "issue_url": f"{api}/{comment.issue_number}",
-        "author_association": AUTHOR_ASSOCIATION,
+        "author_association": association(state, comment.repo_full_name, comment.user),
         "performed_via_github_app": None,
+        "reactions": reaction_rollup_json(
+            f"{api}/comments/{comment.id}", state.reactions_of(comment.repo_full_name, comment.id)
+        ),
     }
 
 

@@ -29,11 +29,13 @@ from app.sandbox.models import (
     IssuedToken,
     PullRequest,
     RateBudget,
+    Reaction,
     RecordedRequest,
     Release,
     Repository,
     ReviewComment,
     Team,
+    default_labels,
     fake_sha,
     new_token_value,
     repo_key,
@@ -77,8 +79,10 @@ class SimulatedGitHub:
     git: GitStore = field(default_factory=GitStore)
     teams: dict[tuple[str, str], Team] = field(default_factory=dict)  # (org lower, slug)
     org_members: dict[str, set[str]] = field(default_factory=dict)  # org lower -> logins lower
+    org_owners: dict[str, set[str]] = field(default_factory=dict)  # org lower -> logins lower
     comments: dict[int, IssueComment] = field(default_factory=dict)
     review_comments: dict[int, ReviewComment] = field(default_factory=dict)
+    reactions: dict[int, Reaction] = field(default_factory=dict)
     statuses: list[CommitStatus] = field(default_factory=list)
     releases: dict[int, Release] = field(default_factory=dict)
     subscribers: list[Subscriber] = field(default_factory=list)
@@ -168,6 +172,7 @@ class SimulatedGitHub:
             default_branch=default_branch,
             private=private,
         )
+        repository.labels = default_labels(repository.full_name)
         self.repositories[repo_key(repository.full_name)] = repository
         self.pulls[repo_key(repository.full_name)] = {}
         installation.repositories.append(repository.full_name)
@@ -239,6 +244,18 @@ class SimulatedGitHub:
         self.pulls[repo_key(repository.full_name)][pull.number] = pull
         self.publish("pull_request", "opened", repository, author, pull)
         return pull
+
+    def reactions_of(self, repo_full_name: str, comment_id: int) -> list[Reaction]:
+        """The reactions to an issue comment of the repository, oldest first."""
+        key = repo_key(repo_full_name)
+        return sorted(
+            (
+                reaction
+                for reaction in self.reactions.values()
+                if reaction.comment_id == comment_id and repo_key(reaction.repo_full_name) == key
+            ),
+            key=lambda reaction: reaction.id,
+        )
 
     def find_pull(self, repo_full_name: str, number: int) -> PullRequest | None:
         return self.pulls.get(repo_key(repo_full_name), {}).get(number)

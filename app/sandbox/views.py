@@ -34,6 +34,7 @@ from app.sandbox.models import (
     CommitStatus,
     Installation,
     IssueComment,
+    Label,
     PullRequest,
     Release,
     Repository,
@@ -337,6 +338,10 @@ def _release(release: Release, _details: Mapping[str, Any]) -> str:
     return f"release {release.tag_name}"
 
 
+def _label(label: Label, _details: Mapping[str, Any]) -> str:
+    return f"label {label.name}"
+
+
 def _installation(installation: Installation, _details: Mapping[str, Any]) -> str:
     return f"installation {installation.id} of {installation.account}"
 
@@ -348,6 +353,7 @@ SUBJECT_DESCRIPTIONS: Mapping[type, Callable[[Any, Mapping[str, Any]], str]] = {
     CommitStatus: _status,
     CheckRun: _check_run,
     Release: _release,
+    Label: _label,
     Installation: _installation,
 }
 
@@ -431,6 +437,10 @@ class CheckRunRow:
     title: str | None
     summary: str | None
     annotations: list[AnnotationRow]
+
+    @property
+    def annotations_count(self) -> int:
+        return len(self.annotations)
 
 
 def pull_context(

@@ -6,8 +6,6 @@ from app.sandbox.errors import not_found
 from app.sandbox.models import Account, PullRequest, Repository
 from app.sandbox.state import SimulatedGitHub
 
-WRITE_ROLES = frozenset({"write", "maintain", "admin"})
-
 
 def bot_login(state: SimulatedGitHub) -> str:
     """Writes made with an installation token are attributed to the app's bot user."""
@@ -28,18 +26,6 @@ def role_of(repository: Repository, login: str) -> str | None:
     return next(
         (role for user, role in repository.collaborators.items() if user.lower() == wanted), None
     )
-
-
-def has_write_access(repository: Repository, login: str) -> bool:
-    return role_of(repository, login) in WRITE_ROLES
-
-
-def has_access(state: SimulatedGitHub, repository: Repository, login: str) -> bool:
-    """Collaborators, the owning user and the owning organisation's members (whose base role
-    reads every repository) can see the repository."""
-    if role_of(repository, login) is not None or login.lower() == repository.owner.lower():
-        return True
-    return login.lower() in state.org_members.get(repository.owner.lower(), set())
 
 
 def team_slug(state: SimulatedGitHub, repository: Repository, slug: str) -> str | None:

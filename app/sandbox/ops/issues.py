@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from app.sandbox.errors import ApiError, not_found
 from app.sandbox.models import IssueComment, PullRequest, repo_key
-from app.sandbox.ops.access import ensure_actor, has_access, require_pull
+from app.sandbox.ops.access import ensure_actor, require_pull
+from app.sandbox.ops.labels import ensure_label
+from app.sandbox.ops.roles import has_access
 from app.sandbox.state import SimulatedGitHub
 
 MAX_ASSIGNEES = 10
@@ -60,6 +62,8 @@ def edit_comment(
 def delete_comment(state: SimulatedGitHub, repo: str, comment_id: int, *, sender: str) -> None:
     deleted = find_comment(state, repo, comment_id)
     del state.comments[comment_id]
+    for reaction in state.reactions_of(repo, comment_id):  # they go with the comment
+        del state.reactions[reaction.id]
     state.publish(
         "issue_comment",
         "deleted",
@@ -84,12 +88,15 @@ def comments_on(state: SimulatedGitHub, repo: str, number: int) -> list[IssueCom
 def add_labels(
     state: SimulatedGitHub, repo: str, number: int, labels: Iterable[str], *, sender: str
 ) -> list[str]:
-    """Adds labels (matched case-insensitively with those already on the PR); returns all."""
+    """Adds labels (matched case-insensitively with those already on the PR); returns all. A
+    name the repository has no label for creates that label, as GitHub does."""
     pull = require_pull(state, repo, number)
+    repository = state.repository(repo)
     for name in labels:
         if _find_label(pull, name) is None:
-            pull.labels.append(name)
-            _announce(state, pull, sender, "labeled", label=name)
+            label = ensure_label(state, repository, name, sender=sender)
+            pull.labels.append(label.name)
+            _announce(state, pull, sender, "labeled", label=label.name)
     return list(pull.labels)
 
 

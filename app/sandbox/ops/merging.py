@@ -176,8 +176,10 @@ def _finish(
     created: list[Commit],
     by: str,
 ) -> None:
-    """Moves the base branch (publishing the push), then closes the PR as merged."""
-    state.move_branch(repository, pull.base_ref, created[-1].sha, sender=by, commits=created)
+    """Moves the base branch (publishing the push, which lists every commit new to the base: a
+    merge commit brings the PR's commits along), then closes the PR as merged."""
+    pushed = state.git.commits_between(base_tip, created[-1].sha)
+    state.move_branch(repository, pull.base_ref, created[-1].sha, sender=by, commits=pushed)
     now = state.now()
     pull.base_sha = base_tip
     pull.state, pull.merged = "closed", True

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from app.sandbox.models import BranchProtection, PullRequest, Repository, Review
-from app.sandbox.ops.access import has_write_access
+from app.sandbox.ops.roles import has_write_access
 from app.sandbox.ops.statuses import FAILING, latest_per_context, statuses_for
 from app.sandbox.state import SimulatedGitHub
 
@@ -82,12 +82,12 @@ def latest_verdicts(pull: PullRequest) -> dict[str, Review]:
     return latest
 
 
-def approvals(repository: Repository, pull: PullRequest) -> int:
+def approvals(state: SimulatedGitHub, repository: Repository, pull: PullRequest) -> int:
     """Approvals that count for protection: from others than the author, with write access."""
     return sum(
         review.state == "APPROVED"
         and review.user.lower() != pull.author.lower()
-        and has_write_access(repository, review.user)
+        and has_write_access(state, repository, review.user)
         for review in latest_verdicts(pull).values()
     )
 
@@ -96,7 +96,7 @@ def protection_failures(state: SimulatedGitHub, pull: PullRequest) -> list[str]:
     """GitHub's reasons for refusing the merge, in the order it reports them."""
     repository = state.repository(pull.repo_full_name)
     protection = protection_of(state, pull)
-    failures = _review_failures(repository, pull, protection)
+    failures = _review_failures(state, repository, pull, protection)
     failures += _check_failures(state, repository, pull, protection)
     base_head = repository.branches.get(pull.base_ref, "")
     if protection.require_up_to_date and not state.git.is_ancestor(base_head, pull.head_sha):
@@ -105,10 +105,10 @@ def protection_failures(state: SimulatedGitHub, pull: PullRequest) -> list[str]:
 
 
 def _review_failures(
-    repository: Repository, pull: PullRequest, protection: BranchProtection
+    state: SimulatedGitHub, repository: Repository, pull: PullRequest, protection: BranchProtection
 ) -> list[str]:
     required = protection.required_approvals
-    if approvals(repository, pull) >= required:
+    if approvals(state, repository, pull) >= required:
         return []
     if required == 1:
         return ["At least 1 approving review is required by reviewers with write access."]

@@ -8,8 +8,9 @@ from typing import Any
 
 from app.sandbox.errors import ApiError, field_error, validation_failed
 from app.sandbox.models import PullRequest, Repository
-from app.sandbox.ops.access import ensure_actor, has_access, require_pull, team_slug
+from app.sandbox.ops.access import ensure_actor, require_pull, team_slug
 from app.sandbox.ops.errors import custom_validation
+from app.sandbox.ops.roles import has_access
 from app.sandbox.state import SimulatedGitHub
 
 RESOURCE = "PullRequest"

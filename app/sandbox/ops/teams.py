@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.sandbox.models import Repository, Team
-from app.sandbox.ops.access import role_of
+from app.sandbox.models import Team, repo_key
 from app.sandbox.state import SimulatedGitHub
 
 # A role's legacy permission, the only kind the ``permission`` field knows.
@@ -17,21 +16,43 @@ LEGACY_PERMISSIONS = {
     "triage": "read",
     "read": "read",
 }
-ORG_BASE_ROLE = "read"
+ORG_ROLES = ("member", "admin")
 
 
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")
 
 
-def add_org_member(state: SimulatedGitHub, org: str, login: str) -> None:
+def add_org_member(state: SimulatedGitHub, org: str, login: str, role: str = "member") -> None:
+    """Makes `login` a member of `org`; with ``role="admin"`` an owner of it, who is admin on
+    every repository of the organisation."""
+    if role not in ORG_ROLES:
+        raise ValueError(f"unknown organisation role {role!r}")
     state.account(org, "Organization")
     state.account(login)
     state.org_members.setdefault(org.lower(), set()).add(login.lower())
+    if role == "admin":
+        state.org_owners.setdefault(org.lower(), set()).add(login.lower())
 
 
 def is_org_member(state: SimulatedGitHub, org: str, login: str) -> bool:
     return login.lower() in state.org_members.get(org.lower(), set())
+
+
+def is_org_owner(state: SimulatedGitHub, org: str, login: str) -> bool:
+    return login.lower() in state.org_owners.get(org.lower(), set())
+
+
+def grant_team_access(state: SimulatedGitHub, org: str, slug: str, repo: str, role: str) -> Team:
+    """Gives the team `role` (read, triage, write, maintain or admin) on the repository, which
+    its members and the members of its child teams then have."""
+    team = find_team(state, org, slug)
+    if team is None:
+        raise KeyError(f"no team {org}/{slug}")
+    if role not in LEGACY_PERMISSIONS:
+        raise ValueError(f"unknown role {role!r}")
+    team.repositories[repo_key(state.repository(repo).full_name)] = role
+    return team
 
 
 def add_team(
@@ -87,16 +108,3 @@ def team_members(state: SimulatedGitHub, team: Team) -> list[str]:
             logins.setdefault(login.lower(), login)
         pending.extend(child_teams(state, current))
     return list(logins.values())
-
-
-def repository_role(state: SimulatedGitHub, repository: Repository, login: str) -> str | None:
-    """A collaborator's role; the owning user's admin; the base role of the owning
-    organisation's members; None for anyone else."""
-    role = role_of(repository, login)
-    if role is not None:
-        return role
-    if login.lower() == repository.owner.lower():
-        return "admin"
-    if is_org_member(state, repository.owner, login):
-        return ORG_BASE_ROLE
-    return None

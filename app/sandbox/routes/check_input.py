@@ -8,6 +8,7 @@ from typing import Any
 
 from app.sandbox.errors import FieldError, field_error, validation_failed
 from app.sandbox.models import CheckRun, CheckRunPatch
+from app.sandbox.routes.annotation_input import parse_annotations
 from app.sandbox.timefmt import parse_iso8601
 
 RESOURCE = "CheckRun"
@@ -24,9 +25,6 @@ CONCLUSIONS = frozenset(
         "timed_out",
     }
 )
-ANNOTATION_LEVELS = frozenset({"notice", "warning", "failure"})
-ANNOTATION_KEYS = ("path", "start_line", "end_line", "annotation_level", "message")
-MAX_ANNOTATIONS_PER_REQUEST = 50
 
 
 @dataclass(frozen=True)
@@ -125,26 +123,4 @@ def _parse_output(
         if raw.get(key) is None
     )
     output = {key: _string(raw, key, errors) for key in ("title", "summary", "text") if key in raw}
-    return output, _parse_annotations(raw.get("annotations"), errors)
-
-
-def _parse_annotations(raw: object, errors: list[FieldError]) -> tuple[dict[str, Any], ...]:
-    if raw is None:
-        return ()
-    valid = (
-        isinstance(raw, list)
-        and len(raw) <= MAX_ANNOTATIONS_PER_REQUEST
-        and all(_is_annotation(item) for item in raw)
-    )
-    if not valid:
-        errors.append(field_error(RESOURCE, "output.annotations", "invalid"))
-        return ()
-    return tuple(dict(item) for item in raw)
-
-
-def _is_annotation(item: object) -> bool:
-    return (
-        isinstance(item, dict)
-        and all(key in item for key in ANNOTATION_KEYS)
-        and item["annotation_level"] in ANNOTATION_LEVELS
-    )
+    return output, parse_annotations(raw.get("annotations"), errors)

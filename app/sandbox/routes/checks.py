@@ -19,6 +19,7 @@ from app.sandbox.pagination import paginate
 from app.sandbox.routes.check_input import RESOURCE, STATUSES, parse_create, parse_update
 from app.sandbox.routing import Permission, Route
 from app.sandbox.serializers import check_run_json
+from app.sandbox.serializers_checks import annotation_json
 
 READ_CHECKS = Permission("checks", "read")
 WRITE_CHECKS = Permission("checks", "write")
@@ -46,6 +47,15 @@ async def get_check_run(request: web.Request) -> web.Response:
     ctx = context(request)
     run = _find_run(ctx, request.match_info)
     return json_response(check_run_json(ctx.state, ctx.urls, run))
+
+
+async def list_annotations(request: web.Request) -> web.Response:
+    """In the order they were sent, across every request that added some."""
+    ctx = context(request)
+    run = _find_run(ctx, request.match_info)
+    page, headers = paginate(run.annotations, request.query, request.url)
+    body = [annotation_json(ctx.urls, run, annotation) for annotation in page]
+    return json_response(body, headers=headers)
 
 
 async def list_check_runs_for_ref(request: web.Request) -> web.Response:
@@ -119,6 +129,12 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         r"/repos/{owner}/{repo}/check-runs/{check_run_id:\d+}",
         get_check_run,
+        permission=READ_CHECKS,
+    ),
+    Route(
+        "GET",
+        r"/repos/{owner}/{repo}/check-runs/{check_run_id:\d+}/annotations",
+        list_annotations,
         permission=READ_CHECKS,
     ),
     Route(

@@ -7,7 +7,7 @@ from aiohttp import web
 from app.sandbox.context import RequestContext, context
 from app.sandbox.errors import json_response, not_found
 from app.sandbox.models import Account
-from app.sandbox.ops.teams import repository_role
+from app.sandbox.ops.roles import repository_role
 from app.sandbox.routing import Permission, Route
 from app.sandbox.serializers_people import collaborator_permission_json, public_user_json
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from app.sandbox.context import API_PREFIX, Urls
 from app.sandbox.events import SimEvent
-from app.sandbox.models import Installation, PullRequest, Repository
+from app.sandbox.git import Commit
+from app.sandbox.models import Installation, Label, PullRequest, Repository
 from app.sandbox.serializers import (
     Json,
     account_json,
@@ -23,6 +24,7 @@ from app.sandbox.serializers import (
     pull_json,
     pull_simple_json,
     repository_json,
+    repository_label_json,
     repository_times,
     team_json,
 )
@@ -156,7 +158,11 @@ def push_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
     details = event.details
     before, after = details["before"], details["after"]
     deleted = bool(details.get("deleted", False))
-    commits = [push_commit_json(state, urls, repository, commit) for commit in details["commits"]]
+    known = _reachable_from_other_branches(state, repository, details["ref"], details["commits"])
+    commits = [
+        push_commit_json(state, urls, repository, commit) | {"distinct": commit.sha not in known}
+        for commit in details["commits"]
+    ]
     return {
         "ref": details["ref"],
         "before": before,
@@ -171,6 +177,21 @@ def push_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
         "commits": commits,
         "head_commit": _head_commit(state, urls, repository, event, commits, deleted),
     }
+
+
+def _reachable_from_other_branches(
+    state: SimulatedGitHub, repository: Repository, ref: str, pushed: list[Commit]
+) -> set[str]:
+    """Commits already pushed before, on branches other than `ref`: a push lists them with
+    ``distinct`` false (a merge brings the pull request's commits along)."""
+    branch = ref.removeprefix("refs/heads/")
+    reachable: set[str] = set()
+    if not pushed:
+        return reachable
+    for name, head in repository.branches.items():
+        if name != branch and head not in reachable:
+            reachable.update(state.git.ancestors(head))
+    return reachable
 
 
 def _push_repository_json(state: SimulatedGitHub, urls: Urls, repository: Repository) -> Json:
@@ -264,6 +285,11 @@ def issue_comment_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -
     return _changes(event) | {"issue": issue, "comment": comment}
 
 
+def label_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
+    label: Label = event.subject
+    return {"label": repository_label_json(urls, _repository(state, event), label)}
+
+
 def release_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
     return _changes(event) | {"release": release_json(state, urls, event.subject)}
 
@@ -311,6 +337,7 @@ BUILDERS: dict[str, Builder] = {
     "check_run": check_run_payload,
     "check_suite": check_suite_payload,
     "issue_comment": issue_comment_payload,
+    "label": label_payload,
     "release": release_payload,
     "installation": installation_payload,
     "installation_repositories": installation_repositories_payload,

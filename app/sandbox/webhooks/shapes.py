@@ -22,6 +22,7 @@ from app.sandbox.serializers import (
     Json,
     account_json,
     app_json,
+    association,
     check_run_json,
     legacy_node_id,
     pulls_for_sha_json,
@@ -29,14 +30,13 @@ from app.sandbox.serializers import (
 from app.sandbox.serializers_activity import release_json as rest_release_json
 from app.sandbox.serializers_activity import simple_status_json
 from app.sandbox.serializers_git import commit_json
-from app.sandbox.serializers_pulls import AUTHOR_ASSOCIATION
 from app.sandbox.serializers_pulls import issue_comment_json as rest_issue_comment_json
 from app.sandbox.serializers_pulls import issue_json as rest_issue_json
 from app.sandbox.serializers_pulls import review_json as rest_review_json
+from app.sandbox.serializers_reactions import reaction_rollup_json
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601
 
-REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
 MAX_STATUS_BRANCHES = 10
 # Worst first: a suite concludes with the worst conclusion among its runs.
 SUITE_CONCLUSIONS = ("action_required", "cancelled", "timed_out", "failure", "stale", "success")
@@ -74,10 +74,6 @@ def repository_lite_json(repository: Repository) -> Json:
         "full_name": repository.full_name,
         "private": repository.private,
     }
-
-
-def reactions_json(subject_url: str) -> Json:
-    return {"url": f"{subject_url}/reactions", "total_count": 0, **dict.fromkeys(REACTIONS, 0)}
 
 
 def commit_at(state: SimulatedGitHub, sha: str, login: str) -> Commit:
@@ -285,7 +281,7 @@ def issue_json(
         body = rest_issue_json(state, urls, pull)
         body.pop("closed_by", None)
     return body | {
-        "reactions": reactions_json(body["url"]),
+        "reactions": reaction_rollup_json(body["url"]),
         "performed_via_github_app": None,
     }
 
@@ -317,7 +313,7 @@ def _plain_issue_json(state: SimulatedGitHub, urls: Urls, comment: IssueComment)
         "created_at": iso8601(comment.created_at),
         "updated_at": iso8601(comment.updated_at),
         "closed_at": None,
-        "author_association": AUTHOR_ASSOCIATION,
+        "author_association": association(state, comment.repo_full_name, comment.user),
         "active_lock_reason": None,
         "draft": False,
         "body": None,
@@ -342,7 +338,9 @@ def issue_comment_json(
         body = rest_issue_comment_json(state, urls, pull, comment)
     by_the_app = comment.user == f"{state.app_slug}[bot]"
     return body | {
-        "reactions": reactions_json(body["url"]),
+        "reactions": reaction_rollup_json(
+            body["url"], state.reactions_of(comment.repo_full_name, comment.id)
+        ),
         "performed_via_github_app": app_json(state, urls) if by_the_app else None,
     }
 
@@ -360,7 +358,7 @@ def _plain_issue_comment_json(state: SimulatedGitHub, urls: Urls, comment: Issue
         "created_at": iso8601(comment.created_at),
         "updated_at": iso8601(comment.updated_at),
         "issue_url": f"{issues}/{comment.issue_number}",
-        "author_association": AUTHOR_ASSOCIATION,
+        "author_association": association(state, comment.repo_full_name, comment.user),
     }
 
 
