@@ -6,6 +6,7 @@ import logging
 
 import aiohttp
 
+from app.engine.services import EngineServices
 from app.github.client import ClientPolicy, GitHubApp
 from app.intake import Intake
 from app.routing.apply import Router, RouterPolicy
@@ -56,7 +57,8 @@ class Paasbot:
         self.intake.start()
         if not workers:
             return
-        context = WorkContext(self.db, self.queue, self.router, self.github)
+        engine = EngineServices.create(self.db, self.queue.clock, self.settings.app_id)
+        context = WorkContext(self.db, self.queue, self.router, self.github, engine)
         self.pool = WorkerPool(
             context, HANDLERS, concurrency=self.settings.workers, wake=self.intake.work_available
         )

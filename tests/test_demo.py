@@ -18,8 +18,10 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert "github   check_run.created paasbot (by paasbot[bot])" in text
     assert "github   pull_request_review.submitted (by bob)" in text
     assert text.count("step ") == len(default_scenario())
-    # every delivery the PR received, counted by paasbot in its check run
-    assert 'received 8 events"' in text.splitlines()[-3]
+    # the rules of the demo repository, acted on and explained in the summary check run
+    assert "paasbot  POST /repos/acme/payments/issues/1/labels -> 200" in text
+    assert "The paasbot check on the PR's head now says: 6 of 8 rules match" in text
+    assert "- `check`: **done** — `ready-to-merge` success" in text
     assert "webhooks delivered" in text.splitlines()[-1]
     assert (tmp_path / "paasbot.db").exists()
 

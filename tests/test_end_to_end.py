@@ -2,9 +2,8 @@
 webhooks reach paasbot, and paasbot's API calls land back in the simulator. All traffic is checked:
 the API's against GitHub's OpenAPI description, the webhooks against GitHub's payload schemas."""
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,19 +13,27 @@ from app.sandbox import Fault, SimulatedGitHub
 from app.sandbox.actors_pulls import add_labels
 from app.sandbox.actors_repos import post_status
 from app.sandbox.conformance import ConformanceChecker
-from app.sandbox.demo import DemoStage, start_stage
-from app.store.queue import QueuePolicy
+from app.sandbox.demo import DemoStage
 from app.store.tables import evaluations, subject_failures, subjects
-from tests.sim_fixtures import fail_on_violations
-from tests.webhook_schemas import invalid_deliveries
+from tests.e2e_world import check_runs_named, eventually, running_stage
 
 REPO = "acme/api"
+CONFIG = """
+rules:
+  - name: CI is green
+    if: [check-success=ci/build]
+    do:
+      label: {toggle: [ci-green]}
+  - name: Labels counted
+    if: ["#label>=0"]
+"""
 
 
 def seeded() -> SimulatedGitHub:
     state = SimulatedGitHub(app_id=4242, app_slug="paasbot")
     installation = state.add_installation("acme")
-    state.add_repository(installation, "api", files={"src/app.py": "print('v0')\n"})
+    files = {"src/app.py": "print('v0')\n", ".paasbot.yml": CONFIG}
+    state.add_repository(installation, "api", files=files)
     return state
 
 
@@ -36,20 +43,8 @@ async def stage(
     conformance_checker: ConformanceChecker | None,
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[DemoStage]:
-    if conformance_checker is not None:
-        conformance_checker.drain()
-    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05)
-    stage = await start_stage(
-        seeded(), database_url, queue_policy=policy, conformance=conformance_checker
-    )
-    try:
+    async with running_stage(seeded(), database_url, conformance_checker, request) as stage:
         yield stage
-    finally:
-        await stage.close()
-    if conformance_checker is not None:
-        fail_on_violations(conformance_checker.drain(), request.node)
-    invalid = invalid_deliveries(stage.dispatcher.deliveries)
-    assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
 
 
 def open_pull(state: SimulatedGitHub, branch: str = "feature") -> Any:
@@ -58,7 +53,7 @@ def open_pull(state: SimulatedGitHub, branch: str = "feature") -> Any:
 
 
 def paasbot_runs(state: SimulatedGitHub, sha: str) -> list[Any]:
-    return [run for run in state.check_runs_for(REPO, sha) if run.name == "paasbot"]
+    return check_runs_named(state, REPO, sha, "paasbot")
 
 
 def title_of(state: SimulatedGitHub, sha: str) -> str | None:
@@ -71,27 +66,13 @@ async def count(stage: DemoStage, table: Any) -> int:
         return await conn.scalar(select(func.count()).select_from(table))
 
 
-async def eventually(predicate: Callable[[], Any], within: float = 15.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 async def test_a_pr_opened_on_github_gets_the_paasbot_check_run(stage: DemoStage) -> None:
     pull = open_pull(stage.state)
     await stage.settle()
     runs = paasbot_runs(stage.state, pull.head_sha)
     assert len(runs) == 1
-    # the push that created the branch, then the PR
-    assert runs[0].output["title"] == "paasbot received 1 event"
-    assert "pull_request.opened" in runs[0].output["summary"]
+    assert runs[0].output["title"] == "1 of 2 rules match"
+    assert "✗ `check-success=ci/build` — check-success: *none*" in runs[0].output["summary"]
     assert runs[0].conclusion == "neutral"
     assert all(delivery.ok for delivery in stage.dispatcher.deliveries)
 
@@ -101,10 +82,12 @@ async def test_statuses_reach_the_pr_through_the_index(stage: DemoStage) -> None
     await stage.settle()
     post_status(stage.state, REPO, pull.head_sha, "ci/build", "success")
     await stage.settle()
-    assert title_of(stage.state, pull.head_sha) == "paasbot received 2 events"
-    post_status(stage.state, REPO, pull.head_sha, "ci/lint", "success")
+    assert title_of(stage.state, pull.head_sha) == "2 of 2 rules match"
+    assert "ci-green" in stage.state.pull(REPO, pull.number).labels
+    post_status(stage.state, REPO, pull.head_sha, "ci/build", "failure")
     await stage.settle()
-    assert title_of(stage.state, pull.head_sha) == "paasbot received 3 events"
+    assert title_of(stage.state, pull.head_sha) == "1 of 2 rules match"
+    assert "ci-green" not in stage.state.pull(REPO, pull.number).labels
     listings = stage.state.requests_matching("GET", f"/repos/{REPO}/pulls")
     assert len(listings) == 1, "the repository's open PRs are listed once, then indexed"
     assert len(paasbot_runs(stage.state, pull.head_sha)) == 1, "updated in place"
@@ -117,7 +100,7 @@ async def test_a_push_to_the_pr_gets_a_check_run_on_the_new_head(stage: DemoStag
     stage.state.commit(REPO, "feature", {"src/app.py": "print('v2')\n"}, author="alice")
     await stage.settle()
     assert pull.head_sha != first_head
-    assert title_of(stage.state, pull.head_sha) == "paasbot received 2 events"
+    assert title_of(stage.state, pull.head_sha) == "1 of 2 rules match"
 
 
 async def test_a_burst_of_fifty_events_makes_few_evaluations(stage: DemoStage) -> None:
@@ -127,7 +110,8 @@ async def test_a_burst_of_fifty_events_makes_few_evaluations(stage: DemoStage) -
     for i in range(50):
         add_labels(stage.state, REPO, pull.number, [f"label-{i}"], sender="alice")
     await stage.settle()
-    assert title_of(stage.state, pull.head_sha) == "paasbot received 51 events"
+    summary = paasbot_runs(stage.state, pull.head_sha)[0].output["summary"]
+    assert "✓ `#label>=0` — #label: `50`" in summary
     assert await count(stage, evaluations) - before <= 3
 
 

@@ -563,6 +563,14 @@ def test_check_states_take_the_latest_of_each_name() -> None:
     }
 
 
+def test_check_states_leave_out_paasbots_own_check_runs() -> None:
+    ours = {**run(20, "ready-to-merge", "2030-01-01T00:00:05Z", "failure"), "app": {"id": 7}}
+    theirs = {**run(21, "build", "2030-01-01T00:00:05Z", "success"), "app": {"id": 8}}
+    states = check_states([], [ours, theirs], own_app_id=7)
+    assert (states["success"], states["failure"]) == (["build"], [])
+    assert check_states([], [ours, theirs])["failure"] == ["ready-to-merge"]
+
+
 def test_file_names_give_both_names_of_a_rename() -> None:
     files = [
         {"filename": "src/new.py", "previous_filename": "src/old.py", "status": "renamed"},

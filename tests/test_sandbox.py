@@ -347,7 +347,7 @@ async def test_token_permissions_are_enforced(world: World, http: aiohttp.Client
         "POST",
         world.sim.url(f"/app/installations/{world.acme.id}/access_tokens"),
         headers=auth("Bearer", world.state.app_jwt()),
-        payload={"permissions": {"contents": "write"}},
+        payload={"permissions": {"administration": "write"}},
     )
     assert escalate.status == 422
 

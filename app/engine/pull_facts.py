@@ -291,15 +291,20 @@ def _order(item: Json, time_key: str) -> tuple[datetime, int]:
     return moment, int(item.get("id") or 0)
 
 
-def check_states(statuses: Iterable[Json], check_runs: Iterable[Json]) -> dict[str, list[str]]:
+def check_states(
+    statuses: Iterable[Json], check_runs: Iterable[Json], own_app_id: int | None = None
+) -> dict[str, list[str]]:
     """The names in each check-* state (sorted): statuses by context, check runs by name, the
-    latest of each; the `paasbot` summary check run is left out. A name that is both a status
-    context and a check run is listed under the state of each."""
+    latest of each. paasbot's own check runs (the summary, and those of its app) are left out:
+    they are what the rules produce, and GitHub's events about them never wake paasbot, so a
+    rule reading them would see a stale value. A name that is both a status context and a
+    check run is listed under the state of each."""
     found: dict[str, set[str]] = {state: set() for state in CHECK_STATES}
     for context, status in _latest(statuses, "context", "updated_at").items():
         _place(found, context, status_state(status.get("state")))
     for name, run in _latest(check_runs, "name", "started_at").items():
-        if name != SUMMARY_CHECK_NAME:
+        own = own_app_id is not None and (run.get("app") or {}).get("id") == own_app_id
+        if name != SUMMARY_CHECK_NAME and not own:
             _place(found, name, check_run_state(run))
     return {state: sorted(names, key=str.casefold) for state, names in found.items()}
 
@@ -361,12 +366,14 @@ class PullRequestFacts:
         teams: TeamDirectory | None = None,
         permissions: PermissionCache | None = None,
         mergeability_wait: float = 1.0,
+        own_app_id: int | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.sender = sender
         self.teams = teams if teams is not None else TeamDirectory(snapshot.api)
         self.permissions = permissions if permissions is not None else PermissionCache()
         self.mergeability_wait = mergeability_wait
+        self.own_app_id = own_app_id
         self._values: dict[str, FactValue] = {}
         self._members: dict[str, set[str]] = {}
 
@@ -457,7 +464,7 @@ class PullRequestFacts:
         statuses, runs = await asyncio.gather(
             self.snapshot.combined_statuses(), self.snapshot.check_runs()
         )
-        fetched.checks = check_states(statuses, runs)
+        fetched.checks = check_states(statuses, runs, self.own_app_id)
 
     async def _fetch_behind(self, fetched: _Fetched) -> None:
         fetched.behind = await self.snapshot.commits_behind()

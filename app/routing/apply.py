@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.routing.plan import BaseLookup, HeadLookup, Lookup, RoutingPlan, plan_routing
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
+from app.store.config_generations import bump_generations
 from app.store.deliveries import StoredDelivery
 from app.store.pull_index import (
     apply_index_changes,
@@ -47,6 +48,8 @@ class Router:
         for the caller to insert in one statement. Returns the subjects."""
         now = self.queue.clock()
         await apply_index_changes(conn, plan.installation_id, plan.index_changes, now)
+        if plan.config_changes:
+            await bump_generations(conn, plan.config_changes, now)
         targets = list(plan.subjects)
         for lookup in plan.lookups:
             targets.extend(await self._resolve(conn, plan, lookup, allow_sync=True))

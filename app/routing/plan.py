@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.config.paths import CONFIG_PATHS
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 
 HANDLED_EVENTS = frozenset(
@@ -23,6 +24,8 @@ HANDLED_EVENTS = frozenset(
     }
 )
 _CLOSING_ACTIONS = frozenset({"closed"})
+CONFIG_FILES = frozenset(CONFIG_PATHS)
+PUSH_COMMITS_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class RoutingPlan:
     subjects: list[SubjectRef] = field(default_factory=list)
     index_changes: list[IndexUpsert | IndexRemoval] = field(default_factory=list)
     lookups: list[Lookup] = field(default_factory=list)
+    # Repositories whose configuration file a push to the default branch changed.
+    config_changes: list[str] = field(default_factory=list)
 
 
 def installation_id_of(payload: dict[str, Any]) -> int | None:
@@ -156,7 +161,26 @@ def _push(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
     if plan.repository is None or not isinstance(ref, str) or payload.get("deleted"):
         return
     if ref.startswith("refs/heads/"):
-        plan.lookups.append(BaseLookup(plan.repository, ref.removeprefix("refs/heads/")))
+        branch = ref.removeprefix("refs/heads/")
+        plan.lookups.append(BaseLookup(plan.repository, branch))
+        default_branch = (payload.get("repository") or {}).get("default_branch")
+        if branch == default_branch and _touches_config(payload):
+            plan.config_changes.append(plan.repository)
+
+
+def _touches_config(payload: dict[str, Any]) -> bool:
+    commits = payload.get("commits")
+    # GitHub lists at most 20 commits in a push; a longer push may touch anything.
+    if not isinstance(commits, list) or len(commits) >= PUSH_COMMITS_LISTED:
+        return True
+    paths = {
+        path
+        for commit in commits
+        if isinstance(commit, dict)
+        for key in ("added", "modified", "removed")
+        for path in commit.get(key) or ()
+    }
+    return bool(paths & CONFIG_FILES)
 
 
 def _release(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:

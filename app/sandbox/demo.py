@@ -213,6 +213,7 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
         timeline.add(f"  result   {_check_summary(stage.state)}")
     for at, text in timeline.in_order():
         print(f"{at * 1000:8.0f} ms  {text}", file=out)
+    print(_final_summary(stage.state), file=out)
     print(await _totals(stage), file=out)
     if keep_running:
         print("\nBoth servers keep running; press Ctrl-C to stop.", file=out)
@@ -232,6 +233,15 @@ def _check_summary(state: SimulatedGitHub) -> str:
         return "no paasbot check run yet"
     latest = max(runs, key=lambda run: run.id)
     return f'paasbot check on {latest.head_sha[:7]}: "{latest.output.get("title")}"'
+
+
+def _final_summary(state: SimulatedGitHub) -> str:
+    runs = [run for run in state.check_runs.values() if run.name == "paasbot"]
+    if not runs:
+        return ""
+    latest = max(runs, key=lambda run: run.id)
+    title, summary = latest.output.get("title"), latest.output.get("summary")
+    return f"\nThe paasbot check on the PR's head now says: {title}\n\n{summary}"
 
 
 async def _totals(stage: DemoStage) -> str:

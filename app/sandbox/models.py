@@ -12,11 +12,16 @@ from typing import Any, Literal
 AccountType = Literal["User", "Organization", "Bot"]
 PullState = Literal["open", "closed"]
 
+# What paasbot's app.yml asks for.
 DEFAULT_PERMISSIONS: Mapping[str, str] = {
     "checks": "write",
-    "contents": "read",
+    "contents": "write",
+    "deployments": "read",
+    "issues": "write",
+    "members": "read",
     "metadata": "read",
     "pull_requests": "write",
+    "statuses": "read",
 }
 # The events paasbot's app.yml subscribes to (installation events are always delivered).
 DEFAULT_EVENTS: tuple[str, ...] = (

@@ -15,6 +15,24 @@ from app.sandbox.state import SimulatedGitHub
 
 ORG = "acme"
 REPOSITORY = f"{ORG}/payments"
+# The demo repository's rules (docs/config.md explains every line).
+DEMO_CONFIG = """\
+extends: golden-path
+rules:
+  - name: Welcome
+    on: [pull_request.opened]
+    do:
+      comment:
+        body: "Thanks @{{ author }}! The `paasbot` check on this PR says what every rule does."
+  - name: Label API changes
+    if: ["files~=^services/api/"]
+    do:
+      label: {toggle: [api]}
+  - name: Ready to merge
+    if: ["#approved-reviews-by>=1", check-success=ci/build, -draft]
+    do:
+      check: {name: ready-to-merge}
+"""
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,7 @@ def seed(state: SimulatedGitHub) -> None:
             "README.md": "# payments\n",
             ".github/CODEOWNERS": "/services/api/ @acme/backend\n*.md @carol\n",
             "services/api/handler.py": "def handle(request):\n    return 200\n",
+            ".paasbot.yml": DEMO_CONFIG,
         },
     )
     actors_repos.add_team(state, ORG, "backend", members=["bob", "carol"])

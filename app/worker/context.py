@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from app.engine.services import EngineServices
 from app.github.client import GitHubApp
 from app.routing.apply import Router
 from app.store.db import Database
@@ -17,6 +18,7 @@ class WorkContext:
     queue: WorkQueue
     router: Router
     github: GitHubApp
+    engine: EngineServices
 
     def now(self) -> float:
         return self.queue.clock()

@@ -1,18 +1,15 @@
-"""A pull request subject: snapshot it and report in the `paasbot` check run on its head SHA.
-
-The rule engine plugs in here; until it exists, the check run says how many events paasbot
-received for the PR, which proves the loop from webhook to GitHub end to end."""
+"""A pull request subject: refresh the index, then run the rule engine on the open PR."""
 
 from __future__ import annotations
 
+from app.actions.base import PullTarget
+from app.engine.pull_evaluation import PullEvaluation, wakeup_from
 from app.engine.snapshot import PullRequestSnapshot
-from app.github.checks import CheckRunContent, publish_check_run
 from app.routing.plan import IndexRemoval, IndexUpsert
+from app.store.deliveries import load_deliveries
 from app.store.pull_index import apply_index_changes
 from app.store.queue import Claim
 from app.worker.context import Outcome, WorkContext
-
-CHECK_NAME = "paasbot"
 
 
 async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
@@ -25,25 +22,14 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     if not await snapshot.is_open():
         return Outcome("closed", "the pull request is closed")
     head_sha = await snapshot.head_sha()
-    counts = await context.queue.event_counts(claim.subject_id)
-    result = await publish_check_run(
-        context.db, api, ref.repository, head_sha, summary_of(counts), context.now()
+    target = PullTarget(api, context.db, snapshot, ref.repository, ref.number, head_sha)
+    async with context.db.reader() as conn:
+        deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
+    evaluation = PullEvaluation(
+        target, context.engine, context.db, claim.key, wakeup_from(deliveries), context.now()
     )
-    return Outcome("evaluated", f"check run {result} on {head_sha[:12]}")
-
-
-def summary_of(event_counts: dict[str, int]) -> CheckRunContent:
-    """A function of what the PR has received, so an evaluation with nothing new rewrites
-    nothing."""
-    total = sum(event_counts.values())
-    noun = "event" if total == 1 else "events"
-    lines = ["Events received for this pull request:", "", "| event | count |", "|---|---|"]
-    lines += [f"| `{name}` | {count} |" for name, count in sorted(event_counts.items())]
-    return CheckRunContent(
-        name=CHECK_NAME,
-        title=f"paasbot received {total} {noun}",
-        summary="\n".join(lines),
-    )
+    written = await evaluation.run()
+    return Outcome("evaluated", f"summary {written} on {head_sha[:12]}")
 
 
 async def _refresh_index(context: WorkContext, claim: Claim, snapshot: PullRequestSnapshot) -> None:

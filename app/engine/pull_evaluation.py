@@ -1,0 +1,157 @@
+"""One evaluation of a pull request: configuration, commands, facts, rules, actions, summary.
+
+Reads only what the rules need (lazy facts), writes only differences (idempotent actions, a
+summary rewritten only when its text changes), and remembers per PR what it did."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.actions.base import PullTarget
+from app.actions.registry import ACTIONS
+from app.config.loader import LoadedConfig
+from app.config.model import Config, Rule
+from app.config.triggers import event_names, is_release_only
+from app.engine.command_answers import CommandAnswers, answer_commands
+from app.engine.commands import CommandRequest, command_from_payload
+from app.engine.config_check import check_pull_config
+from app.engine.evaluate import RuleResult, evaluate_rules
+from app.engine.execute import ActionExecutor, ActionReport
+from app.engine.memory import PullMemory
+from app.engine.pull_facts import PullRequestFacts, needs_of
+from app.engine.services import EngineServices
+from app.engine.summary import SummaryView, summary_content
+from app.engine.teams import TeamDirectory
+from app.github.checks import publish_check_run
+from app.store.db import Database
+from app.store.deliveries import StoredDelivery
+from app.store.pull_memory import load_memory, save_memory
+
+
+@dataclass(frozen=True)
+class Wakeup:
+    """What woke paasbot for this PR: `on:` event names, the latest sender, comment commands."""
+
+    events: frozenset[str] = frozenset()
+    sender: str | None = None
+    commands: tuple[CommandRequest, ...] = ()
+
+
+def wakeup_from(deliveries: Iterable[StoredDelivery]) -> Wakeup:
+    events: set[str] = set()
+    sender: str | None = None
+    commands: list[CommandRequest] = []
+    for delivery in deliveries:
+        events |= event_names(delivery.event, delivery.action)
+        payload = json.loads(delivery.payload)
+        login = (payload.get("sender") or {}).get("login")
+        sender = login if isinstance(login, str) else sender
+        if delivery.event == "issue_comment":
+            request = command_from_payload(payload)
+            if request is not None:
+                commands.append(request)
+    return Wakeup(frozenset(events), sender, tuple(commands))
+
+
+@dataclass
+class PullEvaluation:
+    target: PullTarget
+    services: EngineServices
+    db: Database
+    subject_key: str
+    wakeup: Wakeup
+    now: float
+    notes: list[str] = field(default_factory=list)
+
+    async def run(self) -> str:
+        """Evaluates the PR and publishes the summary; returns how the summary was written."""
+        async with self.db.reader() as conn:
+            memory = PullMemory(await load_memory(conn, self.subject_key))
+        answers = await answer_commands(
+            self.target, self.wakeup.commands, memory, self.services.permissions
+        )
+        self.notes += answers.notes
+        if answers.refresh:
+            self.services.config.forget(self.target.repository)
+        loaded = await self.services.config.load(self.target.api, self.target.repository)
+        await self._check_config_change(memory)
+        view = await self._evaluate(loaded, memory, answers)
+        written = await publish_check_run(
+            self.db,
+            self.target.api,
+            self.target.repository,
+            self.target.head_sha,
+            summary_content(view),
+            self.now,
+        )
+        async with self.db.transaction() as conn:
+            await save_memory(conn, self.subject_key, memory.document, self.now)
+        return written
+
+    async def _check_config_change(self, memory: PullMemory) -> None:
+        """Once per head SHA; the note stays in the summary while that SHA is the head."""
+        if memory.config_checked_for != self.target.head_sha:
+            note = await check_pull_config(self.target, self.now)
+            memory.set_config_checked(self.target.head_sha, note)
+        if memory.config_note:
+            self.notes.append(memory.config_note)
+
+    async def _evaluate(
+        self, loaded: LoadedConfig, memory: PullMemory, answers: CommandAnswers
+    ) -> SummaryView:
+        notes = tuple(self.notes)
+        if loaded.config is None:
+            return SummaryView(files=loaded.files, problems=loaded.problems, notes=notes)
+        config = loaded.config
+        memory.reset_if_config_changed(config.digest)
+        if answers.refresh:
+            memory.lift_stops()
+        rules = pull_request_rules(config)
+        memory.keep_only({rule.name for rule in rules})
+        results, reports, facts = await self._run_rules(config, rules, memory, answers)
+        missing = [
+            f"The team @{team} does not exist or paasbot cannot see it."
+            for team in facts.missing_teams
+        ]
+        return SummaryView(
+            tuple(results), tuple(reports), loaded.files, (), (*notes, *missing), config.dry_run
+        )
+
+    async def _run_rules(
+        self, config: Config, rules: list[Rule], memory: PullMemory, answers: CommandAnswers
+    ) -> tuple[list[RuleResult], list[ActionReport], PullRequestFacts]:
+        facts = PullRequestFacts(
+            self.target.snapshot,
+            sender=self.wakeup.sender,
+            teams=TeamDirectory(self.target.api, self.services.teams),
+            permissions=self.services.permissions,
+            own_app_id=self.services.own_app_id,
+        )
+        await facts.prepare_for(needs_of(rule.conditions for rule in rules if rule.conditions))
+        await facts.prepare(action_attributes(rules))
+        events = self.wakeup.events | frozenset(answers.events)
+        now = datetime.fromtimestamp(self.now, UTC)
+        results = evaluate_rules(rules, facts, events, now)
+        executor = ActionExecutor(
+            self.target, facts, facts.prepared_values(), memory, config.dry_run, self.now
+        )
+        return results, await executor.run(results), facts
+
+
+def pull_request_rules(config: Config) -> list[Rule]:
+    """The rules that apply to pull requests (release rules run on releases)."""
+    return [rule for rule in config.rules if not is_release_only(rule.triggers)]
+
+
+def action_attributes(rules: Iterable[Rule]) -> set[str]:
+    """Attributes the actions read (templates), beyond those the conditions test."""
+    wanted: set[str] = set()
+    for rule in rules:
+        for spec in rule.actions:
+            plugin = ACTIONS.get(spec.name)
+            if plugin is not None:
+                wanted |= plugin.attributes(spec.options)
+    return wanted

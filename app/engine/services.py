@@ -1,0 +1,23 @@
+"""The long-lived caches the rule engine shares across evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.config.loader import ConfigLoader
+from app.engine.permissions import PermissionCache
+from app.engine.teams import TeamCache
+from app.store.db import Database
+
+
+@dataclass(frozen=True)
+class EngineServices:
+    config: ConfigLoader
+    teams: TeamCache
+    permissions: PermissionCache
+    own_app_id: int
+
+    @classmethod
+    def create(cls, db: Database, clock: Callable[[], float], own_app_id: int) -> EngineServices:
+        return cls(ConfigLoader(db, clock), TeamCache(), PermissionCache(), own_app_id)

@@ -1,0 +1,59 @@
+"""A running paasbot against the simulator, for the end-to-end tests: all traffic is checked
+(the API's against GitHub's OpenAPI description, the webhooks against GitHub's schemas)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from app.sandbox import SimulatedGitHub
+from app.sandbox.conformance import ConformanceChecker
+from app.sandbox.demo import DemoStage, start_stage
+from app.store.queue import QueuePolicy
+from tests.sim_fixtures import fail_on_violations
+from tests.webhook_schemas import invalid_deliveries
+
+
+@asynccontextmanager
+async def running_stage(
+    state: SimulatedGitHub,
+    database_url: str,
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[DemoStage]:
+    if conformance_checker is not None:
+        conformance_checker.drain()
+    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05)
+    stage = await start_stage(
+        state, database_url, queue_policy=policy, conformance=conformance_checker
+    )
+    try:
+        yield stage
+    finally:
+        await stage.close()
+    if conformance_checker is not None:
+        fail_on_violations(conformance_checker.drain(), request.node)
+    invalid = invalid_deliveries(stage.dispatcher.deliveries)
+    assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
+
+
+def check_runs_named(state: SimulatedGitHub, repo: str, sha: str, name: str) -> list[Any]:
+    return [run for run in state.check_runs_for(repo, sha) if run.name == name]
+
+
+async def eventually(predicate: Callable[[], Any], within: float = 15.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
