@@ -233,7 +233,7 @@ async def test_a_dry_run_changes_nothing_and_says_what_it_would_do(
         pull = open_pull(stage.state)
         await stage.settle()
         shown = summary(stage.state, pull.head_sha)
-        assert shown["title"] == "Dry run: 1 of 1 rules match · 1 action would do (dry run)"
+        assert shown["title"] == "Dry run: 1 of 1 rules match · 1 action planned"
         assert "(add `seen`)" in shown["summary"]
         assert "seen" not in stage.state.pull(REPO, pull.number).labels
 

@@ -16,7 +16,7 @@ from app.github.checks import CheckRunContent
 SUMMARY_CHECK_NAME = "paasbot"
 _STATUS_WORDS = {
     "done": "done",
-    "would": "would do (dry run)",
+    "would": "planned",
     "waiting": "waiting",
     "failed": "failed",
     "skipped": "not run",
@@ -92,7 +92,10 @@ def _rule_mark(result: RuleResult) -> str:
 
 
 def _action_line(report: ActionReport) -> str:
-    line = f"- `{report.action}`: **{_STATUS_WORDS.get(report.status, report.status)}**"
+    word = _STATUS_WORDS.get(report.status, report.status)
+    if report.status == "would":
+        word += " (dry run: not done)"
+    line = f"- `{report.action}`: **{word}**"
     if report.detail:
         line += f" — {report.detail}"
     if report.changes:
