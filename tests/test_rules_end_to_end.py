@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.sandbox import SimulatedGitHub
-from app.sandbox.actors_pulls import add_labels, comment, review
+from app.sandbox.actors_pulls import add_labels, comment, merge_pull, review
 from app.sandbox.actors_repos import add_collaborator, add_org_defaults_repository, post_status
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
@@ -282,3 +282,37 @@ async def test_api_calls_per_evaluation_fresh_and_cached(make_stage: Callable[..
     assert not [r for r in cached if "/contents/" in r.path], "the configuration is cached"
     assert not [r for r in cached if r.method != "GET"], "nothing changed, nothing written"
     assert len(cached) < len(fresh)
+
+
+async def test_a_merged_pr_is_evaluated_once_more_for_rules_on_its_closing(
+    make_stage: Callable[..., Any],
+) -> None:
+    config = """
+rules:
+  - name: Thank on merge
+    on: [pull_request.closed]
+    if: [merged]
+    do:
+      comment: {body: "Merged, thanks @{{ author }}!"}
+"""
+    async with make_stage(config) as stage:
+        state = stage.state
+        pull = open_pull(state)
+        await stage.settle()
+        merge_pull(state, REPO, pull.number, by="alice")
+        await stage.settle()
+        assert [b.split("\n")[0] for b in bodies(state, pull.number)] == ["Merged, thanks @alice!"]
+        comment(state, REPO, pull.number, "bob", "late remark")
+        await stage.settle()
+        assert len(bodies(state, pull.number)) == 2, "no evaluation after the closing one"
+
+
+async def test_editing_the_shadowed_config_file_is_pointed_out(stage: DemoStage) -> None:
+    state = stage.state
+    pull = open_pull(state, {".github/paasbot.yml": "rules: []\n"})
+    await stage.settle()
+    (check,) = check_runs_named(state, REPO, pull.head_sha, "paasbot/config")
+    assert check.conclusion == "success"
+    assert check.output["summary"].startswith(
+        "`.github/paasbot.yml` is ignored while `.paasbot.yml` exists."
+    )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.actions.base import PullTarget
 from app.config.loader import FetchedFile, fetch_config_file, load_at_ref
 from app.config.paths import CONFIG_PATHS
@@ -20,6 +22,12 @@ async def check_pull_config(target: PullTarget, now: float) -> str | None:
         return None
     own = await fetch_config_file(target.api, target.repository, target.head_sha)
     content = await _content(target, own)
+    shadowed = sorted(changed - {own.path}) if own is not None else []
+    if shadowed:
+        ignored = (
+            f"{', '.join(f'`{path}`' for path in shadowed)} is ignored while `{own.path}` exists."
+        )
+        content = replace(content, summary=f"{ignored}\n\n{content.summary}")
     await publish_check_run(target.db, target.api, target.repository, target.head_sha, content, now)
     return (
         f"This PR changes the configuration: see the `{CONFIG_CHECK_NAME}` check ({content.title})."

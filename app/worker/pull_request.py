@@ -11,6 +11,8 @@ from app.store.pull_index import apply_index_changes
 from app.store.queue import Claim
 from app.worker.context import Outcome, WorkContext
 
+CLOSING_EVENT = "pull_request.closed"
+
 
 async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     ref = claim.ref
@@ -19,14 +21,17 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     api = context.github.installation(ref.installation_id)
     snapshot = PullRequestSnapshot(api, ref.repository, ref.number)
     await _refresh_index(context, claim, snapshot)
-    if not await snapshot.is_open():
+    async with context.db.reader() as conn:
+        deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
+    wakeup = wakeup_from(deliveries)
+    # A closed PR is evaluated once more, when it closes (for rules on `merged` or
+    # `on: [pull_request.closed]`); later events about it are ignored.
+    if not await snapshot.is_open() and CLOSING_EVENT not in wakeup.events:
         return Outcome("closed", "the pull request is closed")
     head_sha = await snapshot.head_sha()
     target = PullTarget(api, context.db, snapshot, ref.repository, ref.number, head_sha)
-    async with context.db.reader() as conn:
-        deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
     evaluation = PullEvaluation(
-        target, context.engine, context.db, claim.key, wakeup_from(deliveries), context.now()
+        target, context.engine, context.db, claim.key, wakeup, context.now()
     )
     written = await evaluation.run()
     return Outcome("evaluated", f"summary {written} on {head_sha[:12]}")
