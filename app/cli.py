@@ -1,4 +1,4 @@
-"""`paasbot`: serve the app, upgrade its database."""
+"""`paasbot`: serve the app, upgrade its database, check configuration files."""
 
 from __future__ import annotations
 
@@ -62,6 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave both servers up after the scenario and print their URLs",
     )
+    check = commands.add_parser(
+        "check-config",
+        help="validate .paasbot.yml files, or print their JSON Schema",
+        description=(
+            "Validate each FILE as paasbot reads it (merged with the built-in presets it "
+            "extends) and print every problem as file:line:column: message on stderr. Without "
+            "FILE: .paasbot.yml, else .github/paasbot.yml, in the current folder. Exits 1 when "
+            "a file has a problem, 2 when a file cannot be read."
+        ),
+    )
+    check.add_argument("files", nargs="*", metavar="FILE", help="a configuration file to check")
+    check.add_argument(
+        "--schema",
+        action="store_true",
+        help="print the JSON Schema of .paasbot.yml (for editors) instead",
+    )
     db = commands.add_parser(
         "db", help="database maintenance", description="Database maintenance (DATABASE_URL)."
     )
@@ -81,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "check-config":
+            return _check_config(args)
         return _db_upgrade()
     except SettingsError as exc:
         print(f"paasbot: {exc}", file=sys.stderr)
@@ -92,6 +110,17 @@ def _demo(args: argparse.Namespace) -> int:
 
     configure_logging("warning")
     return run_demo(sys.stdout, keep_running=args.keep_running)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    if args.schema:
+        from app.config.schema import json_schema_text
+
+        sys.stdout.write(json_schema_text())
+        return 0
+    from app.config.local_check import check_config_files
+
+    return check_config_files(args.files, sys.stdout, sys.stderr)
 
 
 def _db_upgrade() -> int:

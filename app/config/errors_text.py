@@ -32,10 +32,24 @@ def pydantic_problem(document: YamlDocument, issue: Any) -> Problem:
         return document.problem(loc, _unknown_key(loc), key=True)
     if kind == "missing":
         return document.problem(loc[:-1], f"missing required key {loc[-1]!r}")
-    return document.problem(loc, _message(issue))
+    return document.problem(loc, issue_message(issue))
 
 
-def _message(issue: Any) -> str:
+_LIMITS = {
+    "string_too_short": "text of at least {min_length} character(s)",
+    "string_too_long": "text of at most {max_length} characters",
+    "string_pattern_mismatch": "text matching {pattern}",
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} items",
+    "greater_than_equal": "a number of at least {ge}",
+    "less_than_equal": "a number of at most {le}",
+    "greater_than": "a number above {gt}",
+    "less_than": "a number below {lt}",
+}
+
+
+def issue_message(issue: Any) -> str:
+    """One pydantic error (not an unknown or missing key) in the words of a YAML file."""
     kind = issue["type"]
     found = describe(issue.get("input"))
     if kind in _EXPECTED:
@@ -44,6 +58,8 @@ def _message(issue: Any) -> str:
         return f"expected {issue['ctx']['expected']}, found {found}"
     if kind in ("value_error", "assertion_error"):
         return str(issue["ctx"]["error"])
+    if kind in _LIMITS:
+        return f"expected {_LIMITS[kind].format(**issue.get('ctx', {}))}, found {found}"
     message = issue["msg"]
     return f"{message[0].lower()}{message[1:]}, found {found}"
 
@@ -68,16 +84,22 @@ def describe(value: Any) -> str:
 def _unknown_key(loc: tuple[Any, ...]) -> str:
     key = str(loc[-1])
     allowed = allowed_keys(loc[:-1])
-    if (loc[:1] == ("defaults",) and len(loc) == 2) or (len(loc) == 4 and loc[2] == "do"):
-        close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.6)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-        return f"unknown action {key!r}{hint}; actions: {', '.join(sorted(allowed))}"
     close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    if _names_action(loc):
+        return f"unknown action {key!r}{hint}; actions: {', '.join(sorted(allowed))}"
+    what = f"{loc[-2]} option" if _names_action(loc[:-1]) else "key"
     if close:
-        return f"unknown key {key!r} (did you mean {' or '.join(repr(c) for c in close)}?)"
+        return f"unknown {what} {key!r}{hint}"
     if allowed and len(allowed) <= 12:
-        return f"unknown key {key!r}; expected one of {', '.join(sorted(allowed))}"
-    return f"unknown key {key!r}"
+        return f"unknown {what} {key!r}; expected one of {', '.join(sorted(allowed))}"
+    return f"unknown {what} {key!r}"
+
+
+def _names_action(loc: tuple[Any, ...]) -> bool:
+    """Whether `loc` is a key of `defaults:` or of a rule's `do:`."""
+    in_defaults = len(loc) == 2 and loc[0] == "defaults"
+    return in_defaults or (len(loc) == 4 and loc[0] == "rules" and loc[2] == "do")
 
 
 def allowed_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.actions.registry import OPTIONS
+from app.config.errors_text import issue_message
 from app.config.model import ActionSpec, Config, ConfigLayer, Rule, RuleLayer
 from app.config.problems import ConfigInvalid, Problem
 
@@ -68,8 +69,9 @@ def _problem(rule: RuleLayer, action: str, issue: Any) -> Problem:
     if issue["type"] == "missing":
         message = f"{action}: missing required option {where!r} (here or in defaults:)"
     else:
-        message = f"{action}.{where}: {issue['msg']}"
-    return Problem(rule.origin.file, rule.origin.line, 1, message, f"rule {rule.name!r}")
+        message = f"{'.'.join((action, where)) if where else action}: {issue_message(issue)}"
+    origin = rule.action_origins.get(action, rule.origin)
+    return Problem(origin.file, origin.line, origin.column, message, f"rule {rule.name!r}")
 
 
 def _digest(layers: Sequence[ConfigLayer]) -> str:

@@ -12,10 +12,11 @@ from app.engine.conditions import ConditionTree
 
 @dataclass(frozen=True)
 class Origin:
-    """Where something was written: a file and a 1-based line."""
+    """Where something was written: a file, a 1-based line and a 1-based column."""
 
     file: str
     line: int
+    column: int = 1
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
@@ -32,6 +33,8 @@ class RuleLayer:
     conditions: ConditionTree | None
     actions: Mapping[str, Mapping[str, Any]]
     origin: Origin
+    # Where each action is named under `do:` (its options are judged once layers are merged).
+    action_origins: Mapping[str, Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
 from app.actions.registry import OPTIONS
+from app.config.triggers import valid_triggers
 
 SCHEMA_ID = "https://paasbot.dev/schema/paasbot.json"
 
@@ -34,6 +35,9 @@ ActionsSpec = _actions_model("ActionsSpec", "The actions of a rule, each with it
 DefaultsSpec = _actions_model("DefaultsSpec", "Default options per action, for every rule.")
 
 _CONDITIONS_REF = {"$ref": "#/$defs/Conditions"}
+# pydantic resolves every $ref it generates among its own definitions, so the field carries
+# this marker, replaced by a reference to the Conditions definition once pydantic is done.
+_CONDITIONS_PLACEHOLDER = {"x-paasbot": "conditions"}
 CONDITIONS_SCHEMA: dict[str, Any] = {
     "description": "A condition `[-][#]attribute[operator value]`, a list (all must hold), or"
     " a mapping with one key: any, all or not.",
@@ -54,12 +58,13 @@ CONDITIONS_SCHEMA: dict[str, Any] = {
     ],
 }
 
+_TRIGGER = {"enum": valid_triggers()}
 Triggers = Annotated[
     list[Annotated[str, Field(min_length=1)]],
     BeforeValidator(_listed),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "anyOf": [_TRIGGER, {"type": "array", "items": _TRIGGER}],
             "description": "Events that trigger the rule: `event` or `event.action`.",
         }
     ),
@@ -83,7 +88,7 @@ class RuleSpec(_Strict):
     description: str | None = None
     enabled: bool = True
     on: Triggers | None = None
-    if_: Annotated[Any, WithJsonSchema(_CONDITIONS_REF)] = Field(default=None, alias="if")
+    if_: Annotated[Any, WithJsonSchema(_CONDITIONS_PLACEHOLDER)] = Field(default=None, alias="if")
     do: ActionsSpec | None = None  # type: ignore[valid-type]
 
 
@@ -99,6 +104,7 @@ class FileSpec(_Strict):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of `.paasbot.yml`."""
     schema = FileSpec.model_json_schema(by_alias=True)
+    schema = _with_conditions(schema)
     schema.setdefault("$defs", {})["Conditions"] = CONDITIONS_SCHEMA
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -106,6 +112,17 @@ def json_schema() -> dict[str, Any]:
         **schema,
         "title": ".paasbot.yml",
     }
+
+
+def _with_conditions(node: Any) -> Any:
+    if isinstance(node, dict) and node.get("x-paasbot") == "conditions":
+        rest = {key: value for key, value in node.items() if key != "x-paasbot"}
+        return {**rest, "anyOf": [_CONDITIONS_REF, {"type": "null"}]}
+    if isinstance(node, dict):
+        return {key: _with_conditions(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_conditions(value) for value in node]
+    return node
 
 
 def json_schema_text() -> str:

@@ -62,6 +62,15 @@ def trigger_problem(trigger: str) -> str | None:
     return None
 
 
+def valid_triggers() -> list[str]:
+    """Every entry `on:` accepts, sorted."""
+    events = [
+        *EVENT_ACTIONS,
+        *(f"{e}.{a}" for e, actions in EVENT_ACTIONS.items() for a in actions),
+    ]
+    return sorted(events)
+
+
 def event_names(event: str, action: str | None) -> frozenset[str]:
     """The `on:` entries a delivery satisfies: `event` and, with an action, `event.action`."""
     return frozenset({event, f"{event}.{action}"} if action else {event})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -15,12 +15,13 @@ from app.config.problems import ConfigInvalid, Problem
 from app.config.schema import FileSpec, RuleSpec
 from app.config.triggers import is_release_only, trigger_problem
 from app.config.yaml_source import Path, YamlDocument, load_yaml
-from app.engine.attributes import ConditionError, Scope, find_attribute
-from app.engine.conditions import ConditionTree, attributes_used, parse_tree
+from app.engine.attributes import ConditionError, Scope
+from app.engine.conditions import ConditionTree, Leaf, Not, parse_tree
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# GitHub's owner names are letters, digits and inner hyphens; a repository is not `.` or `..`.
+_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/(?!\.\.?$)[A-Za-z0-9_.-]+")
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -71,27 +72,29 @@ def _validated(
             {**issue, "loc": (*prefix, *issue["loc"])} for issue in error.errors(include_url=False)
         ]
         problems = [pydantic_problem(document, issue) for issue in issues if not _deferred(issue)]
-    # Without its options, the rest can still be checked (and, when the only problems are
-    # missing options that another layer's defaults may supply, used).
-    return problems, _without_options(model, data)
+        wrong = {issue["loc"][0] for issue in error.errors() if issue["loc"]}
+    # Without its options and the keys in error, the rest can still be checked (and, when the
+    # only problems are missing options that another layer's defaults may supply, used).
+    return problems, _without(model, data, wrong | {"do", "defaults"})
 
 
-def _without_options(model: type[ModelT], data: dict[str, Any]) -> ModelT | None:
-    """`data` validated without its action options (validated once the layers are merged)."""
+def _without(model: type[ModelT], data: dict[str, Any], keys: set[Any]) -> ModelT | None:
+    """`data` validated without `keys` (action options are validated once layers are merged)."""
     try:
-        return model.model_validate(
-            {key: value for key, value in data.items() if key not in ("do", "defaults")}
-        )
+        return model.model_validate({key: value for key, value in data.items() if key not in keys})
     except ValidationError:
         return None
 
 
 def _deferred(issue: Any) -> bool:
-    """A missing option under `do:` or `defaults:` is judged once every layer is merged."""
+    """A missing option under `do:` or `defaults:`, or a check of an action's options as a
+    whole (e.g. "name at least one label"), is judged once every layer is merged: another
+    layer's defaults may complete them."""
     loc = issue["loc"]
     in_do = len(loc) >= 4 and loc[0] == "rules" and loc[2] == "do"
     in_defaults = len(loc) >= 2 and loc[0] == "defaults"
-    return issue["type"] == "missing" and (in_do or in_defaults)
+    whole = len(loc) == (4 if in_do else 2) and issue["type"] in ("value_error", "assertion_error")
+    return (in_do or in_defaults) and (issue["type"] == "missing" or whole)
 
 
 def _raw_defaults(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -147,22 +150,67 @@ def _rule(
         for i, message in _trigger_problems(document, spec, path)
     ]
     triggers = frozenset(spec.on or ())
-    conditions = None
-    if spec.if_ is not None:
-        try:
-            conditions = parse_tree(spec.if_, "if")
-        except ConditionError as error:
-            problems.append(_condition_problem(document, path, error))
+    conditions, found = _conditions(document, spec, path)
+    problems += found
     if conditions is not None:
         problems += _scope_problems(document, path, conditions, is_release_only(triggers))
     if problems:
         return None, problems
-    raw_do = document.data["rules"][path[1]].get("do") or {}
-    origin = Origin(document.file, document.position(path).line)
-    actions = {name: dict(options or {}) for name, options in raw_do.items()}
-    return RuleLayer(
-        spec.name, spec.description, spec.enabled, triggers, conditions, actions, origin
-    ), []
+    raw_do = document.data["rules"][path[1]].get("do")
+    # Options that are not mappings were reported by the schema, and the rule is not used.
+    actions = {
+        name: dict(options or {})
+        for name, options in (raw_do if isinstance(raw_do, dict) else {}).items()
+        if isinstance(options, dict | None)
+    }
+    origins = {name: _origin(document, (*path, "do", name), key=True) for name in actions}
+    rule = RuleLayer(
+        spec.name,
+        spec.description,
+        spec.enabled,
+        triggers,
+        conditions,
+        actions,
+        _origin(document, path),
+        origins,
+    )
+    return rule, []
+
+
+def _origin(document: YamlDocument, path: Path, *, key: bool = False) -> Origin:
+    position = document.position(path, key=key)
+    return Origin(document.file, position.line, position.column)
+
+
+def _conditions(
+    document: YamlDocument, spec: RuleSpec, path: Path
+) -> tuple[ConditionTree | None, list[Problem]]:
+    if spec.if_ is None:
+        return None, []
+    try:
+        return parse_tree(spec.if_, "if"), []
+    except ConditionError as error:
+        errors = _condition_errors(spec.if_, "if") or [error]
+        return None, [_condition_problem(document, path, found) for found in errors]
+
+
+def _condition_errors(node: Any, where: str) -> list[ConditionError]:
+    """Every bad condition in the tree at `where` (parse_tree stops at the first)."""
+    if isinstance(node, list):
+        return [
+            error
+            for i, child in enumerate(node)
+            for error in _condition_errors(child, f"{where}[{i}]")
+        ]
+    if isinstance(node, dict) and len(node) == 1:
+        key, value = next(iter(node.items()))
+        if key == "not" or (key in ("any", "all") and isinstance(value, list) and value):
+            return _condition_errors(value, f"{where}.{key}")
+    try:
+        parse_tree(node, where)
+    except ConditionError as error:
+        return [error]
+    return []
 
 
 def _trigger_problems(
@@ -179,8 +227,7 @@ def _trigger_problems(
 
 def _condition_problem(document: YamlDocument, rule: Path, error: ConditionError) -> Problem:
     where = (*rule, *_tree_path(error.path or "if"))
-    offset = error.column or 0
-    return document.problem(where, error.message, offset=offset)
+    return document.problem(where, error.message, offset=error.column)
 
 
 def _tree_path(text: str) -> Path:
@@ -197,15 +244,28 @@ def _scope_problems(
 ) -> list[Problem]:
     wanted = Scope.RELEASE if release_rule else Scope.PULL_REQUEST
     problems = []
-    for name in sorted(attributes_used(tree)):
-        attribute = find_attribute(name)
-        if attribute is None or attribute.scope is wanted or name == "repository":
+    for leaf in _leaves(tree):
+        attribute = leaf.condition.attribute
+        if attribute.scope is wanted or attribute.name == "repository":
             continue
         if release_rule:
             message = (
-                f"{name} is a pull request attribute; this rule runs on releases (on: release…)"
+                f"{attribute.name} is a pull request attribute;"
+                " this rule runs on releases (on: release…)"
             )
         else:
-            message = f"{name} applies to release rules only (add on: [release.published])"
-        problems.append(document.problem((*path, "if"), message))
+            message = (
+                f"{attribute.name} applies to release rules only (add on: [release.published])"
+            )
+        problems.append(document.problem((*path, *_tree_path(leaf.path)), message))
     return problems
+
+
+def _leaves(tree: ConditionTree) -> Iterator[Leaf]:
+    if isinstance(tree, Leaf):
+        yield tree
+    elif isinstance(tree, Not):
+        yield from _leaves(tree.child)
+    else:
+        for child in tree.children:
+            yield from _leaves(child)

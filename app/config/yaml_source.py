@@ -62,9 +62,12 @@ class YamlDocument:
             path = path[:-1]
         return self.values.get((), Position(1, 1))
 
-    def problem(self, path: Path, message: str, *, key: bool = False, offset: int = 0) -> Problem:
+    def problem(
+        self, path: Path, message: str, *, key: bool = False, offset: int | None = None
+    ) -> Problem:
+        """A problem at `path`; `offset` characters into its (text) value when given."""
         position = self.position(path, key=key)
-        if offset:
+        if offset is not None:
             position = position.at_offset(offset)
         return Problem(self.file, position.line, position.column, message, dotted(path))
 
@@ -82,7 +85,10 @@ def load_yaml(content: str | bytes, file: str) -> YamlDocument:
     plain, well-formed YAML of a sane size."""
     text = _decode(content, file)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as error:
+        line, column = error.mark.line + 1, error.mark.column + 1
+        raise ConfigInvalid([Problem(file, line, column, _TOO_DEEP)]) from None
     except yaml.MarkedYAMLError as error:
         raise ConfigInvalid([_syntax_problem(file, error)]) from None
     except yaml.YAMLError as error:
@@ -95,6 +101,8 @@ def load_yaml(content: str | bytes, file: str) -> YamlDocument:
     document.data = converter.convert(root, ())
     if converter.problems:
         raise ConfigInvalid(converter.problems)
+    if document.data is None:  # `---` or `null` alone: nothing configured, as an empty file
+        document.data = {}
     return document
 
 
@@ -119,6 +127,36 @@ def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, line, column, f"invalid YAML: {reason or 'cannot be read'}")
 
 
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+
+
+class _TooDeep(yaml.YAMLError):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(_TOO_DEEP)
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes no deeper than MAX_DEPTH: PyYAML recurses once per level, so a file of many `[`
+    would otherwise exhaust the stack before the converter could count the levels."""
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
+def _shown(tag: str) -> str:
+    """`!!python/object` for `tag:yaml.org,2002:python/object`, as a file writes it."""
+    return f"!!{tag.removeprefix(_TAG)}" if tag.startswith(_TAG) else tag
+
+
 def _position(node: Node) -> Position:
     style = getattr(node, "style", None)
     single = node.start_mark.line == node.end_mark.line and style not in ("|", ">")
@@ -127,11 +165,20 @@ def _position(node: Node) -> Position:
     )
 
 
+def _key(node: Node) -> Any:
+    """What identifies a key among its mapping's keys: its text (the node itself if not text)."""
+    return node.value if isinstance(node, ScalarNode) else id(node)
+
+
 class _Converter:
     def __init__(self, document: YamlDocument) -> None:
         self.document = document
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.exhausted = False
+        self.open: set[int] = set()  # ids of the collections being converted or merged
+        self.converted: set[int] = set()  # ids of the nodes converted (again: through an alias)
+        self.aliased = False
         self.constructor = SafeConstructor()
 
     def fail(self, node: Node, path: Path, message: str) -> None:
@@ -140,32 +187,49 @@ class _Converter:
             Problem(self.document.file, position.line, position.column, message, dotted(path))
         )
 
+    def count(self, node: Node, path: Path, values: int = 1) -> bool:
+        """False once the document expands to more than MAX_NODES values (reported once)."""
+        self.nodes += values
+        if self.nodes <= MAX_NODES:
+            return True
+        if not self.exhausted:
+            self.exhausted = True
+            aliases = " (counting what aliases expand to)" if self.aliased else ""
+            self.fail(node, path, f"more than {MAX_NODES:,} values{aliases}")
+        return False
+
     def convert(self, node: Node, path: Path) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            if self.nodes == MAX_NODES + 1:
-                self.fail(
-                    node, path, f"more than {MAX_NODES:,} values (counting what aliases expand to)"
-                )
+        self.aliased = self.aliased or id(node) in self.converted
+        self.converted.add(id(node))
+        if not self.count(node, path):
+            return None
+        if id(node) in self.open:
+            self.fail(node, path, "an alias refers to a value that contains it")
             return None
         if len(path) > MAX_DEPTH:
-            self.fail(node, path, f"nested more than {MAX_DEPTH} levels deep")
+            self.fail(node, path, _TOO_DEEP)
             return None
         self.document.values.setdefault(path, _position(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
+        self.open.add(id(node))
+        try:
+            return self.collection(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def collection(self, node: Node, path: Path) -> Any:
         if isinstance(node, SequenceNode) and node.tag == f"{_TAG}seq":
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode) and node.tag == f"{_TAG}map":
             return self.mapping(node, path)
-        self.fail(
-            node, path, f"the tag {node.tag} is not allowed; use plain values, lists and mappings"
-        )
+        message = f"the tag {_shown(node.tag)} is not allowed; use plain values, lists and mappings"
+        self.fail(node, path, message)
         return None
 
     def scalar(self, node: ScalarNode, path: Path) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            self.fail(node, path, f"the tag {node.tag} is not allowed; use plain values")
+            self.fail(node, path, f"the tag {_shown(node.tag)} is not allowed; use plain values")
             return None
         if node.tag in (f"{_TAG}str", f"{_TAG}timestamp"):
             return node.value
@@ -200,10 +264,10 @@ class _Converter:
                 merged.extend(self.merge_sources(value_node, path))
             else:
                 own.append((key_node, value_node))
-        own_keys = {getattr(key, "value", None) for key, _ in own}
+        own_keys = {_key(key) for key, _ in own}
         inherited: dict[Any, tuple[Node, Node]] = {}
         for key_node, value_node in merged:
-            key = getattr(key_node, "value", None)
+            key = _key(key_node)
             if key not in own_keys:
                 inherited.setdefault(key, (key_node, value_node))
         return own + list(inherited.values())
@@ -215,6 +279,16 @@ class _Converter:
             if not isinstance(source, MappingNode):
                 self.fail(source, path, "`<<` merges mappings only")
                 continue
-            self.nodes += len(source.value)
-            pairs.extend(self.pairs(source, path))
+            if id(source) in self.open:
+                self.fail(source, path, "`<<` merges a mapping into itself")
+                continue
+            # Merging costs what the merged values cost, even those the mapping overrides.
+            self.aliased = True
+            if not self.count(source, path, 1 + len(source.value)):
+                break
+            self.open.add(id(source))
+            try:
+                pairs.extend(self.pairs(source, path))
+            finally:
+                self.open.discard(id(source))
         return pairs
