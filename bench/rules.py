@@ -53,7 +53,7 @@ def facts() -> StaticFacts:
     return StaticFacts(values, {"acme/backend": {"bob", "carol"}})
 
 
-def timed(action, rounds: int) -> list[float]:  # noqa: ANN001
+def timed(action, rounds: int) -> list[float]:
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()

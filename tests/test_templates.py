@@ -349,3 +349,10 @@ def test_the_facts_are_left_alone() -> None:
 def test_check_template_accepts_what_renders_safely() -> None:
     # Hostile values are found while rendering; the source itself is fine.
     assert check_template("{{ 'a' * 10001 }}") == set()
+
+
+def test_counted_numbers_have_plain_names_in_templates() -> None:
+    source = "{{ commits }} commits, {{ commits_behind }} behind"
+    assert check_template(source) == {"#commits", "#commits-behind"}
+    values = {"#commits": 3, "#commits-behind": 0}
+    assert render(source, values, "r") == "3 commits, 0 behind"

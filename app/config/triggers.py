@@ -39,7 +39,6 @@ EVENT_ACTIONS: dict[str, frozenset[str]] = {
     "release": frozenset(
         {"published", "unpublished", "created", "edited", "deleted", "prereleased", "released"}
     ),
-    "deployment_status": frozenset({"created"}),
     # Comment commands (`/paasbot update`) reach rules as the events `command.<name>`.
     "command": frozenset({"refresh", "update", "merge"}),
 }

@@ -40,7 +40,7 @@ MAX_INT_BITS = 4_096
 
 EXTRA_VARIABLES = frozenset({"rule"})
 VARIABLES: dict[str, str] = {
-    attribute.name.replace("-", "_"): attribute.name
+    attribute.name.lstrip("#").replace("-", "_"): attribute.name
     for attribute in ATTRIBUTES
     if attribute.scope is Scope.PULL_REQUEST
 }
