@@ -512,6 +512,10 @@ def test_evaluate_asks_only_for_attributes_used() -> None:
             asked.append(attribute)
             return super().value(attribute)
 
+        def count(self, attribute: str) -> int | None:
+            asked.append(attribute)
+            return super().count(attribute)
+
     tree = parse_tree(["-draft", {"any": ["#files>1", "created-at<1 day ago"]}])
     evaluate(tree, Recording(), NOW)
     assert set(asked) == attributes_used(tree)

@@ -301,11 +301,13 @@ async def test_counting_files_does_not_list_them(
 ) -> None:
     tree = parse_tree(["#files>=2", "title~=guide"])
     needs = needs_of([tree])
-    assert needs == FactNeeds(frozenset({"files", "title"}), frozenset({"files"}), frozenset())
+    assert needs == FactNeeds(
+        frozenset({"files", "title"}), frozenset({"files"}), frozenset(), frozenset({"files"})
+    )
     facts = facts_for(api, busy.number)
     await facts.prepare_for(needs)
     assert evaluate(tree, facts, NOW).holds
-    assert (facts.value("files"), facts.value("#files")) == (2, 2)
+    assert (facts.count("files"), facts.value("#files")) == (2, 2)
     assert facts.prepared_values() == {"sender": None, "#files": 2, "title": "Add a guide"}
     assert log.calls() == [pull_path(busy.number)]
     await facts.prepare({"files"})
@@ -320,7 +322,9 @@ async def test_counted_and_read_files_are_listed(
     facts = facts_for(api, busy.number)
     await facts.prepare_for(needs_of([tree]))
     assert evaluate(tree, facts, NOW).holds
-    assert log.calls() == [pull_path(busy.number, "/files")]
+    # `#files` is GitHub's changed_files (a rename is one file), from the pull.
+    assert facts.count("files") == 2
+    assert sorted(log.calls()) == sorted([pull_path(busy.number), pull_path(busy.number, "/files")])
 
 
 async def test_a_rule_set_evaluated_from_github(api: InstallationAPI, busy: PullRequest) -> None:
@@ -632,5 +636,6 @@ def test_needs_of() -> None:
         ),
         count_only=frozenset({"files"}),
         teams=frozenset({"acme/backend", "Acme/ops"}),
+        counted=frozenset({"files", "label"}),
     )
     assert needs_of([]) == FactNeeds()

@@ -38,6 +38,7 @@ from enum import Enum
 from typing import Any
 
 from app.engine.attributes import Attribute, Scope, find_attribute
+from app.engine.condition_types import count_of
 from app.engine.conditions import (
     AllOf,
     AnyOf,
@@ -84,12 +85,13 @@ class FactNotPrepared(LookupError):
 @dataclass(frozen=True)
 class FactNeeds:
     """`attributes`: every attribute a tree asks `value()` for (as `attributes_used` says);
-    `count_only`: those of them only ever counted (`#files`); `teams`: the `org/team` names of
-    `@org/team` values."""
+    `count_only`: those of them only ever counted (`#files`); `counted`: those counted at all;
+    `teams`: the `org/team` names of `@org/team` values."""
 
     attributes: frozenset[str] = frozenset()
     count_only: frozenset[str] = frozenset()
     teams: frozenset[str] = frozenset()
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -107,6 +109,7 @@ def needs_of(trees: Iterable[ConditionTree]) -> FactNeeds:
         attributes=frozenset(collected.full | collected.counted),
         count_only=frozenset(collected.counted - collected.full),
         teams=frozenset(collected.teams),
+        counted=frozenset(collected.counted),
     )
 
 
@@ -385,12 +388,14 @@ class PullRequestFacts:
         teams: Iterable[str] = (),
         *,
         count_only: Iterable[str] = (),
+        counted: Iterable[str] = (),
     ) -> None:
         """Fetch what `attributes` need, and the members of `teams` (`org/slug`). Of the names
         in `count_only` only the length will be asked (the evaluator's `#files`): for `files`
-        the pull's changed_files answers it, with no listing. Names already prepared cost
+        the pull's changed_files answers it, with no listing. Names in `counted` are read in
+        full and counted too (`#files` is still changed_files). Names already prepared cost
         nothing more."""
-        wanted = self._wanted(set(attributes), set(count_only))
+        wanted = self._wanted(set(attributes), set(count_only), set(counted))
         if wanted:
             fetched = await self._fetch(wanted)
             for name in wanted:
@@ -400,15 +405,17 @@ class PullRequestFacts:
                 self._members[_team_key(team)] = await self.teams.members(team)
 
     async def prepare_for(self, needs: FactNeeds) -> None:
-        await self.prepare(needs.attributes, needs.teams, count_only=needs.count_only)
+        await self.prepare(
+            needs.attributes, needs.teams, count_only=needs.count_only, counted=needs.counted
+        )
 
-    def _wanted(self, attributes: set[str], count_only: set[str]) -> set[str]:
-        for name in attributes | count_only:
+    def _wanted(self, attributes: set[str], count_only: set[str], counted: set[str]) -> set[str]:
+        for name in attributes | count_only | counted:
             _require_known(name)
         full = attributes - count_only
-        counted = {name for name in count_only if name in _COUNTED_BY_PULL}
-        full |= count_only - counted
-        wanted = full | {f"#{name}" for name in counted}
+        by_pull = {name for name in count_only | counted if name in _COUNTED_BY_PULL}
+        full |= count_only - by_pull
+        wanted = full | {f"#{name}" for name in by_pull}
         return {name for name in wanted if name not in self._values and _needs_fetching(name)}
 
     async def _fetch(self, wanted: set[str]) -> _Fetched:
@@ -492,11 +499,17 @@ class PullRequestFacts:
             return self.sender
         if known is not None and known.scope is Scope.RELEASE:
             return None
-        if attribute in _COUNTED_BY_PULL and f"#{attribute}" in self._values:
-            return self._values[f"#{attribute}"]
         raise FactNotPrepared(
             f"the attribute {attribute!r} was not prepared: call prepare() with it first"
         )
+
+    def count(self, attribute: str) -> int | None:
+        """`#files` is the pull's changed_files (GitHub's count: a rename is one file, and the
+        file list stops at 3,000) whether or not the list was fetched too."""
+        if f"#{attribute}" in self._values:
+            counted = self._values[f"#{attribute}"]
+            return counted if isinstance(counted, int) else None
+        return count_of(self.value(attribute))
 
     def members(self, team: str) -> set[str]:
         found = self._members.get(_team_key(team))

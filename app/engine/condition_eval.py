@@ -1,0 +1,138 @@
+"""Evaluating condition trees against facts. Pure: relative times are measured from `now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.engine.attributes import Kind
+from app.engine.condition_types import (
+    AnyOf,
+    Condition,
+    ConditionTree,
+    Facts,
+    GroupOutcome,
+    Leaf,
+    LeafOutcome,
+    Not,
+    Operator,
+    Outcome,
+    Regex,
+    RelativeTime,
+    Team,
+    aware,
+)
+
+# Evaluation
+
+
+def evaluate(tree: ConditionTree, facts: Facts, now: datetime) -> Outcome:
+    """Evaluate `tree` against `facts`; relative times are measured back from `now`."""
+    now = aware(now)
+    if isinstance(tree, Leaf):
+        return _evaluate_leaf(tree, facts, now)
+    if isinstance(tree, Not):
+        child = evaluate(tree.child, facts, now)
+        return GroupOutcome("not", tree.path, not child.holds, (child,))
+    children = tuple(evaluate(child, facts, now) for child in tree.children)
+    if isinstance(tree, AnyOf):
+        return GroupOutcome("any", tree.path, any(c.holds for c in children), children)
+    return GroupOutcome("all", tree.path, all(c.holds for c in children), children)
+
+
+def attributes_used(tree: ConditionTree) -> set[str]:
+    """The attribute names whose values `evaluate` will ask `facts` for."""
+    if isinstance(tree, Leaf):
+        return {tree.condition.attribute.name}
+    if isinstance(tree, Not):
+        return attributes_used(tree.child)
+    return set().union(*(attributes_used(child) for child in tree.children))
+
+
+def _evaluate_leaf(leaf: Leaf, facts: Facts, now: datetime) -> LeafOutcome:
+    condition = leaf.condition
+    name = condition.attribute.name
+    seen = facts.count(name) if condition.count else facts.value(name)
+    holds = seen is not None and _holds(condition, seen, facts, now)
+    return LeafOutcome(condition, leaf.path, holds != condition.negated, seen)
+
+
+def _holds(condition: Condition, seen: Any, facts: Facts, now: datetime) -> bool:
+    kind = condition.kind
+    if kind is Kind.BOOLEAN:
+        return bool(seen)
+    if kind is Kind.NUMBER:
+        return _is_number(seen) and _compare(condition.operator, seen, condition.value)
+    if kind is Kind.TIME:
+        return isinstance(seen, datetime) and _compare_time(condition, seen, now)
+    if kind is Kind.LIST:
+        return _holds_list(condition, _as_list(seen), facts)
+    return _holds_text(condition, str(seen), facts)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _holds_list(condition: Condition, items: list[str], facts: Facts) -> bool:
+    found = any(_item_matches(condition, item, facts) for item in items)
+    return not found if condition.operator is Operator.NE else found
+
+
+def _as_list(seen: Any) -> list[str]:
+    if isinstance(seen, list | tuple | set | frozenset):
+        return [str(item) for item in seen]
+    return [str(seen)]
+
+
+def _holds_text(condition: Condition, text: str, facts: Facts) -> bool:
+    found = _item_matches(condition, text, facts)
+    return not found if condition.operator is Operator.NE else found
+
+
+def _item_matches(condition: Condition, item: str, facts: Facts) -> bool:
+    """Whether `item` matches the value: searched for `~=`, equal for `=` and `!=`."""
+    value = condition.value
+    if isinstance(value, Regex):
+        return _search(value, item)
+    if isinstance(value, Team):
+        members = {member.casefold() for member in facts.members(value.name)}
+        return item.casefold() in members or item.casefold() == f"@{value.name}".casefold()
+    if condition.attribute.logins:
+        return item.casefold() == str(value).casefold()
+    return item == value
+
+
+def _search(regex: Regex, item: str) -> bool:
+    try:
+        return regex.compiled.search(item) is not None
+    except UnicodeError:
+        return False
+
+
+def _compare(operator: Operator | None, left: Any, right: Any) -> bool:
+    if operator is Operator.EQ:
+        return bool(left == right)
+    if operator is Operator.NE:
+        return bool(left != right)
+    if operator is Operator.GE:
+        return bool(left >= right)
+    if operator is Operator.LE:
+        return bool(left <= right)
+    if operator is Operator.GT:
+        return bool(left > right)
+    return operator is Operator.LT and bool(left < right)
+
+
+def _compare_time(condition: Condition, seen: datetime, now: datetime) -> bool:
+    value = condition.value
+    if isinstance(value, RelativeTime):
+        value = _ago(now, value.ago)
+    return _compare(condition.operator, aware(seen), value)
+
+
+def _ago(now: datetime, ago: timedelta) -> datetime:
+    try:
+        return now - ago
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
