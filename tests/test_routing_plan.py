@@ -10,6 +10,8 @@ from app.routing.plan import (
     plan_routing,
 )
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
+from app.sandbox.state import SimulatedGitHub
+from app.sandbox.webhooks.payloads import build_payload
 from tests.corpora import webhook_example
 
 OWN_APP = 4242
@@ -132,3 +134,143 @@ def test_subject_keys() -> None:
     assert SubjectRef(SubjectKind.RELEASE, 1, "acme/lib", name="v1.2.0").key == "acme/lib@v1.2.0"
     assert SubjectRef(SubjectKind.INSTALLATION, 5).key == "installation/5"
     assert SubjectRef(SubjectKind.REPOSITORY_INDEX, 5, "acme/api").key == "acme/api/open-pulls"
+
+
+def push_to(branch: str, *commits: dict[str, list[str]], **fields: Any) -> dict[str, Any]:
+    """A real push to `branch` of the repository (default branch `master`), listing `commits`,
+    each given as its added/modified/removed paths."""
+    payload = with_installation(webhook_example("push", "with-new-branch"))
+    template = payload["commits"][0]
+    listed = [
+        {**template, "added": [], "modified": [], "removed": [], **changes} for changes in commits
+    ]
+    return {**payload, "ref": f"refs/heads/{branch}", "commits": listed, **fields}
+
+
+def readme(count: int) -> list[dict[str, list[str]]]:
+    return [{"modified": ["README.md"]}] * count
+
+
+@pytest.mark.parametrize(
+    ("commits", "touched"),
+    [
+        ([{"modified": [".paasbot.yml"]}], True),
+        ([{"added": [".github/paasbot.yml"]}], True),
+        ([{"removed": [".paasbot.yml"]}], True),
+        ([{"removed": [".github/paasbot.yml"], "added": ["docs/paasbot.md"]}], True),
+        ([*readme(2), {"modified": ["src/a.py", ".paasbot.yml"]}, *readme(2)], True),
+        ([{"modified": ["README.md"], "added": ["src/a.py"]}], False),
+        ([{"added": ["docs/.paasbot.yml", ".github/workflows/paasbot.yml"]}], False),
+        ([{"modified": [".paasbot.yaml", "paasbot.yml", ".github/.paasbot.yml"]}], False),
+        ([{"modified": [".PAASBOT.yml"]}], False),  # paths are case-sensitive on GitHub
+        ([], False),
+        (readme(19), False),
+        (readme(20), True),  # GitHub lists 20 commits: the push may hold more
+        (readme(35), True),
+    ],
+)
+def test_a_push_to_the_default_branch_touching_the_config_changes_it(
+    commits: list[dict[str, list[str]]], touched: bool
+) -> None:
+    payload = push_to("master", *commits)
+    routing = plan("push", payload)
+    repo = payload["repository"]["full_name"]
+    assert routing.config_changes == ([repo] if touched else [])
+    assert routing.lookups == [BaseLookup(repo, "master")]
+
+
+def test_the_real_push_example_changes_no_configuration() -> None:
+    payload = with_installation(webhook_example("push", "with-new-branch"))
+    assert payload["ref"] == f"refs/heads/{payload['repository']['default_branch']}"
+    assert plan("push", payload).config_changes == []
+    payload["commits"][0]["added"].append(".paasbot.yml")
+    assert plan("push", payload).config_changes == [payload["repository"]["full_name"]]
+
+
+@pytest.mark.parametrize("commits", ["not a list", None, "missing"])
+def test_a_push_whose_commits_cannot_be_read_counts_as_touching(commits: Any) -> None:
+    payload = push_to("master", {"modified": ["README.md"]}, commits=commits)
+    if commits == "missing":
+        del payload["commits"]
+    assert plan("push", payload).config_changes == [payload["repository"]["full_name"]]
+
+
+def test_a_forced_push_to_the_default_branch_counts_as_touching() -> None:
+    # The commits it dropped, not listed, may have changed the file.
+    payload = push_to("master", {"modified": ["README.md"]}, forced=True)
+    assert plan("push", payload).config_changes == [payload["repository"]["full_name"]]
+    assert plan("push", push_to("master", forced=True)).config_changes != []
+
+
+@pytest.mark.parametrize(
+    ("ref", "fields"),
+    [
+        ("refs/heads/feature", {}),  # not the default branch
+        ("refs/heads/master-old", {}),
+        ("refs/tags/master", {}),  # a tag named like the default branch
+        ("refs/heads/master", {"deleted": True}),
+        ("refs/heads/master", {"repository": {"full_name": "o/r"}}),  # default branch unknown
+    ],
+)
+def test_other_pushes_change_no_configuration(ref: str, fields: dict[str, Any]) -> None:
+    payload = {**push_to("master", {"modified": [".paasbot.yml"]}, **fields), "ref": ref}
+    assert plan("push", payload).config_changes == []
+
+
+def test_a_push_to_the_org_github_repository_names_it() -> None:
+    payload = push_to("main", {"modified": [".github/paasbot.yml"]})
+    payload["repository"] = {
+        **payload["repository"],
+        "full_name": "acme/.github",
+        "default_branch": "main",
+    }
+    assert plan("push", payload).config_changes == ["acme/.github"]
+
+
+@pytest.mark.parametrize(
+    ("event", "name"),
+    [
+        ("pull_request", "opened"),
+        ("status", "payload"),
+        ("check_run", "completed"),
+        ("release", "published"),
+        ("issue_comment", "created"),
+        ("installation", "created"),
+    ],
+)
+def test_only_pushes_change_configurations(event: str, name: str) -> None:
+    payload = with_installation(webhook_example(event, name))
+    assert plan(event, payload).config_changes == []
+
+
+@pytest.mark.parametrize(
+    ("branch", "changes", "touched"),
+    [
+        ("main", {".paasbot.yml": "dry_run: true\n"}, True),
+        ("main", {".github/paasbot.yml": "rules: []\n"}, True),
+        ("main", {"README.md": "# new\n"}, False),
+        ("feature", {".paasbot.yml": "rules: []\n"}, False),
+    ],
+)
+def test_the_simulators_push_webhooks(branch: str, changes: dict[str, str], touched: bool) -> None:
+    state = SimulatedGitHub()
+    installation = state.add_installation("acme")
+    state.add_repository(installation, "widgets", files={".paasbot.yml": "rules: []\n"})
+    state.published.clear()
+    state.commit("acme/widgets", branch, changes)
+    [push] = [event for event in state.published if event.name == "push"]
+    routing = plan("push", build_payload(state, push, "http://sim.invalid/api/v3"))
+    assert routing.config_changes == (["acme/widgets"] if touched else [])
+    assert routing.lookups == [BaseLookup("acme/widgets", branch)]
+
+
+def test_the_simulators_push_removing_the_config_changes_it() -> None:
+    state = SimulatedGitHub()
+    installation = state.add_installation("acme")
+    state.add_repository(installation, "widgets", files={".paasbot.yml": "rules: []\n"})
+    state.published.clear()
+    state.commit("acme/widgets", "main", {".paasbot.yml": None})
+    [push] = [event for event in state.published if event.name == "push"]
+    payload = build_payload(state, push, "http://sim.invalid/api/v3")
+    assert payload["commits"][0]["removed"] == [".paasbot.yml"]
+    assert plan("push", payload).config_changes == ["acme/widgets"]

@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from app.service import Paasbot
+from app.store.config_generations import generations
 from app.store.tables import deliveries, subject_events, subjects
 from app.web.server import WEBHOOK_PATH, create_web_app
 from app.web.signature import sign
@@ -212,6 +213,45 @@ async def test_a_routing_bug_does_not_lose_the_delivery(
     assert await bot.intake.route_pending() == 1
     assert await count(bot, subjects) == 1
     assert await bot.intake.route_pending() == 0
+
+
+def config_push(paths: list[str], branch: str = "master") -> dict[str, Any]:
+    """A real push to Hello-World (default branch `master`) whose one commit modifies `paths`."""
+    payload = webhook_example("push", "with-new-branch")
+    payload["installation"] = {"id": 7}
+    payload["ref"] = f"refs/heads/{branch}"
+    payload["commits"][0]["added"] = []
+    payload["commits"][0]["modified"] = paths
+    return payload
+
+
+async def generation(bot: Paasbot, repository: str = "Codertocat/Hello-World") -> int:
+    async with bot.db.reader() as conn:
+        return (await generations(conn, [repository]))[repository]
+
+
+async def test_a_push_changing_the_config_bumps_its_generation_when_routed(
+    client: TestClient, bot: Paasbot, monkeypatch
+) -> None:
+    def broken(_delivery: Any) -> Any:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(bot.router, "plan", broken)
+    await post(client, "push", config_push([".paasbot.yml"]), delivery="push-1")
+    await bot.intake.settle()
+    assert await generation(bot) == 0  # stored, not routed yet
+    monkeypatch.undo()
+    assert await bot.intake.route_pending() == 1
+    assert await generation(bot) == 1
+    # A redelivery is not routed again; other pushes leave the configuration alone.
+    await post(client, "push", config_push([".paasbot.yml"]), delivery="push-1")
+    await post(client, "push", config_push(["README.md"]), delivery="push-2")
+    await post(client, "push", config_push([".paasbot.yml"], "feature"), delivery="push-3")
+    await bot.intake.settle()
+    assert await generation(bot) == 1
+    await post(client, "push", config_push([".github/paasbot.yml"]), delivery="push-4")
+    await bot.intake.settle()
+    assert await generation(bot) == 2
 
 
 async def test_deliveries_stored_before_a_crash_are_routed_at_start(

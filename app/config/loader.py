@@ -52,6 +52,8 @@ class FetchedFile:
     path: str
     text: bytes
     sha: str
+    # Why the entry cannot be read as a configuration (a folder, too big, undecodable content).
+    unreadable: str | None = None
 
 
 @dataclass
@@ -94,14 +96,29 @@ async def fetch_file(
 
 def _decoded(path: str, item: Any) -> FetchedFile:
     if not isinstance(item, dict) or item.get("type") != "file":
-        return FetchedFile(path, b"\x00", "")  # a folder: the validator reports it
-    if item.get("size", 0) > MAX_BYTES:
-        return FetchedFile(path, b" " * (MAX_BYTES + 1), item.get("sha", ""))
+        return FetchedFile(
+            path, b"", "", f"this is {_kind(item)}; the configuration must be a file"
+        )
+    sha, size = item.get("sha", ""), item.get("size", 0)
+    if size > MAX_BYTES:
+        return FetchedFile(
+            path, b"", sha, f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}"
+        )
     try:
-        text = base64.b64decode(item.get("content") or "", validate=False)
+        # GitHub sends base64 in lines; anything else in it is corrupt, not to be skipped.
+        text = base64.b64decode("".join((item.get("content") or "").split()), validate=True)
     except (binascii.Error, ValueError):
-        text = b"\x00"
-    return FetchedFile(path, text, item.get("sha", ""))
+        return FetchedFile(path, b"", sha, "the file's content is not valid base64")
+    return FetchedFile(path, text, sha)
+
+
+def _kind(item: Any) -> str:
+    """What the contents API answered instead of a file: a folder's listing, or a symlink's or a
+    submodule's entry."""
+    if isinstance(item, list):
+        return "a folder"
+    kind = item.get("type") if isinstance(item, dict) else None
+    return f"a {kind}" if isinstance(kind, str) else "not a file"
 
 
 class LayerReader:
@@ -114,6 +131,7 @@ class LayerReader:
         self.layers: list[ConfigLayer] = []
         self.dependencies: set[str] = set()
         self._visited: set[str] = set()
+        self._fetched: dict[str, FetchedFile | None] = {}
 
     async def read(self, ref: str | None = None, own: FetchedFile | None = None) -> None:
         org = org_defaults_repository(self.repository)
@@ -126,7 +144,9 @@ class LayerReader:
 
     async def _repository_layer(self, repository: str, *, ref: str | None = None) -> bool:
         self.dependencies.add(repository)
-        fetched = await fetch_config_file(self.api, repository, ref)
+        if repository not in self._fetched:  # a repository extended twice is fetched once
+            self._fetched[repository] = await fetch_config_file(self.api, repository, ref)
+        fetched = self._fetched[repository]
         if fetched is None:
             return False
         await self._layer_from(fetched, repository, own=repository == self.repository)
@@ -134,6 +154,9 @@ class LayerReader:
 
     async def _layer_from(self, fetched: FetchedFile, repository: str, *, own: bool) -> None:
         name = fetched.path if own else f"{repository}:{fetched.path}"
+        if fetched.unreadable is not None:
+            self.problems.append(Problem(name, 1, 1, fetched.unreadable))
+            return
         await self._add(name, fetched.text)
 
     async def _add(self, name: str, content: bytes | str) -> None:

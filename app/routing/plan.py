@@ -170,7 +170,10 @@ def _push(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
 
 def _touches_config(payload: dict[str, Any]) -> bool:
     commits = payload.get("commits")
-    # GitHub lists at most 20 commits in a push; a longer push may touch anything.
+    # GitHub lists at most 20 commits in a push; a longer push may touch anything. A forced push
+    # lists only the new commits: the file may differ because of those it dropped.
+    if payload.get("forced") is True:
+        return True
     if not isinstance(commits, list) or len(commits) >= PUSH_COMMITS_LISTED:
         return True
     paths = {
