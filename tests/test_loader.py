@@ -352,7 +352,8 @@ async def test_an_extended_repository_paasbot_cannot_read_is_a_problem(
     loaded = await read_layers(api)
     assert loaded.config is None
     message = f"extends {extended!r}, which has no .paasbot.yml paasbot can read"
-    assert loaded.problems == (Problem(".paasbot.yml", 1, 1, message),)
+    column = len("extends: [minimal, ") + 1
+    assert loaded.problems == (Problem(".paasbot.yml", 1, column, message, "extends"),)
     assert extended in loaded.dependencies
 
 

@@ -185,7 +185,10 @@ class LayerReader:
             return
         if not await self._repository_layer(extended):
             message = f"extends {extended!r}, which has no .paasbot.yml paasbot can read"
-            self.problems.append(Problem(layer.file, 1, 1, message))
+            origin = layer.extends_origin(extended)
+            self.problems.append(
+                Problem(layer.file, origin.line, origin.column, message, "extends")
+            )
 
 
 def assemble(reader: LayerReader) -> LoadedConfig:

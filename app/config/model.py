@@ -47,6 +47,11 @@ class ConfigLayer:
     dry_run: bool | None = None
     defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     rules: tuple[RuleLayer, ...] = ()
+    # Where each `extends:` entry is written, for problems found once it is fetched.
+    extends_origins: Mapping[str, Origin] = field(default_factory=dict)
+
+    def extends_origin(self, name: str) -> Origin:
+        return self.extends_origins.get(name, Origin(self.file, 1))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,20 @@ def parse_config_file(
         dry_run=settings.dry_run,
         defaults=_raw_defaults(data),
         rules=tuple(rules),
+        extends_origins=_extends_origins(document, settings),
     )
+
+
+def _extends_origins(document: YamlDocument, spec: FileSpec) -> dict[str, Origin]:
+    origins = {}
+    for i, name in enumerate(spec.extends or ()):
+        position = document.position(_extends_path(document, i))
+        origins.setdefault(name, Origin(document.file, position.line, position.column))
+    return origins
+
+
+def _extends_path(document: YamlDocument, index: int) -> Path:
+    return ("extends", index) if isinstance(document.data.get("extends"), list) else ("extends",)
 
 
 def _settings(document: YamlDocument) -> tuple[list[Problem], FileSpec | None]:
@@ -108,11 +121,8 @@ def _extends_problems(document: YamlDocument, spec: FileSpec, presets: set[str])
         if name in presets or _REPOSITORY.fullmatch(name):
             continue
         known = ", ".join(sorted(presets)) or "none"
-        where: Path = (
-            ("extends", i) if isinstance(document.data.get("extends"), list) else ("extends",)
-        )
         message = f"unknown preset {name!r}: use a preset ({known}) or owner/repo"
-        problems.append(document.problem(where, message))
+        problems.append(document.problem(_extends_path(document, i), message))
     return problems
 
 
