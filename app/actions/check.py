@@ -1,6 +1,8 @@
 """`check`: a check run of your own on the head SHA that follows its rule: `success` while the
 rule matches, `failure` (or `neutral`) while it does not, with the conditions in its summary.
-Branch protection can require it. It is written only when its content changes."""
+Branch protection can require it, so a template that fails fails the action but never the gate:
+the run still follows the rule, under its default title. It is written only when its content
+changes."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
+from app.actions.rendering import render_text
 from app.engine.summary_text import conditions_markdown
-from app.engine.templates import TemplateProblem, check_template, render
+from app.engine.templates import TemplateProblem, check_template
 from app.github.checks import CheckRunContent, is_current, publish_check_run
 
 CheckName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -57,26 +60,32 @@ class CheckAction:
 
     async def plan(self, given: ActionInput) -> Plan:
         assert isinstance(given.options, CheckOptions)
-        try:
-            content = _content(given, given.options)
-        except TemplateProblem as problem:
-            return Plan(status=Status.FAILED, detail=problem.message)
+        content, problem = _content(given, given.options)
         shown = f"`{content.name}` {content.conclusion}"
+        status, detail = (Status.FAILED, f"{shown}; {problem}") if problem else (Status.DONE, shown)
         target = given.target
         if await is_current(target.db, target.repository, target.head_sha, content):
-            return Plan(detail=shown)
-        return Plan((Change(f"set {shown}", _publisher(target, content, given.now)),), detail=shown)
+            return Plan(status=status, detail=detail)
+        change = Change(f"set {shown}", _publisher(target, content, given.now))
+        return Plan((change,), status=status, detail=detail)
 
 
-def _content(given: ActionInput, options: CheckOptions) -> CheckRunContent:
+def _content(given: ActionInput, options: CheckOptions) -> tuple[CheckRunContent, str | None]:
+    """The check run, and the problem of a template that failed: the conclusion follows the rule
+    even then (branch protection may require this check), under the default title."""
     conclusion = "success" if given.matched else options.unmatched
     default_title = f"{given.rule}: {'matches' if given.matched else 'does not match'}"
-    title = render(options.title, given.values, given.rule) if options.title else default_title
-    parts = [render(options.summary, given.values, given.rule)] if options.summary else []
+    try:
+        title = render_text(options.title, given.values, given.rule) if options.title else None
+        parts = [render_text(options.summary, given.values, given.rule)] if options.summary else []
+        problem = None
+    except TemplateProblem as failure:
+        title, parts, problem = None, [f"⚠️ {failure.message}"], failure.message
     if given.outcome is not None:
         parts.append(conditions_markdown(given.outcome))
     summary = "\n\n".join(parts) or f"The rule {given.rule!r} has no conditions."
-    return CheckRunContent(check_name(given.rule, options), title, summary, conclusion)
+    name = check_name(given.rule, options)
+    return CheckRunContent(name, title or default_title, summary, conclusion), problem
 
 
 def _publisher(

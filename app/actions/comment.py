@@ -14,7 +14,8 @@ from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
-from app.engine.templates import TemplateProblem, check_template, render
+from app.actions.rendering import render_text
+from app.engine.templates import TemplateProblem, check_template
 
 
 class CommentOptions(ActionOptions):
@@ -60,7 +61,7 @@ async def _post_plan(given: ActionInput, transition: int) -> Plan:
     if await _already_posted(given.target, marker):
         return Plan(detail="posted already", memory=remembered)
     try:
-        body = render(given.options.body, given.values, given.rule)
+        body = render_text(given.options.body, given.values, given.rule)
     except TemplateProblem as problem:
         return Plan(status=Status.FAILED, detail=problem.message)
     text = f"{body}\n\n{marker}"

@@ -4,21 +4,29 @@ removed. `toggle` labels are added while the rule matches and removed once it st
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from gidgethub import BadRequest
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget
 from app.actions.options import ActionOptions
 
-LabelNames = list[str]
+# GitHub refuses (422) a label name that is empty or longer than 50 characters.
+LabelNames = list[Annotated[str, Field(min_length=1, max_length=50)]]
 
 
 class LabelOptions(ActionOptions):
     add: LabelNames = []
     remove: LabelNames = []
     toggle: LabelNames = []
+
+    @field_validator("add", "remove", "toggle")
+    @classmethod
+    def _not_blank(cls, names: list[str]) -> list[str]:
+        if any(not name.strip() for name in names):
+            raise ValueError("a label name cannot be blank")
+        return names
 
     @model_validator(mode="after")
     def _not_empty(self) -> LabelOptions:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gidgethub import BadRequest
+from gidgethub import BadRequest, RateLimitExceeded
 
 from app.actions.base import Action, ActionInput, Plan, PullTarget, Status
 from app.actions.registry import ACTIONS
@@ -82,6 +82,7 @@ class ActionExecutor:
         try:
             plan = await plugin.plan(given)
         except BadRequest as error:
+            _propagate_rate_limit(error)
             return ActionReport(rule, spec.name, "failed", _refusal(error))
         return await self._carry_out(rule, spec.name, plan, remembered)
 
@@ -103,6 +104,7 @@ class ActionExecutor:
             try:
                 await change.perform()
             except BadRequest as error:
+                _propagate_rate_limit(error)
                 return ActionReport(
                     rule, action, "failed", f"{change.description}: {_refusal(error)}"
                 )
@@ -127,6 +129,13 @@ def _reason_to_skip(result: RuleResult, plugin: Action) -> str | None:
     if not result.matched and not plugin.plans_when_unmatched:
         return "waits for the conditions"
     return None
+
+
+def _propagate_rate_limit(error: BadRequest) -> None:
+    """gidgethub's RateLimitExceeded is a BadRequest (403), but it refuses nothing: the whole
+    evaluation waits for the reset."""
+    if isinstance(error, RateLimitExceeded):
+        raise error
 
 
 def _refusal(error: BadRequest) -> str:

@@ -16,6 +16,9 @@ from app.store.db import Database
 # annotations per request (more are added by further updates).
 MAX_OUTPUT_CHARS = 65_535
 ANNOTATIONS_PER_REQUEST = 50
+# The digest of content with annotations starts with this (never a hex digit), so that a later
+# write knows the run it would update carries annotations, which an update cannot take away.
+ANNOTATED = "@"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class CheckRunContent:
         return [items[i : i + step] for i in range(0, len(items), step)] or [()]
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        full = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        # 64 characters either way (the column's width).
+        return ANNOTATED + full[:63] if self.annotations else full
 
 
 async def publish_check_run(
@@ -88,9 +93,10 @@ async def publish_check_run(
         return "unchanged"
     url_vars = {"repository": repository}
     first, *more = content.annotation_batches()
-    # GitHub appends the annotations of an update to those already there, so a run whose
-    # annotations changed is created anew (the newest run of a name is the one GitHub shows).
-    if known is None or content.annotations:
+    # GitHub appends the annotations of an update to those already there and never removes
+    # any, so a run with annotations, or replacing one that had some, is created anew (the
+    # newest run of a name is the one GitHub shows).
+    if known is None or content.annotations or known.digest.startswith(ANNOTATED):
         created = await api.post(
             "/repos/{+repository}/check-runs",
             url_vars=url_vars,
