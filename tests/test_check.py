@@ -50,8 +50,8 @@ def the_run(world: World, pull: PullRequest, name: str = "paasbot/Ready") -> Che
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        pytest.param({"name": "paasbot"}, "the summary check's name", id="the summary's name"),
-        pytest.param({"name": " paasbot "}, "the summary check's name", id="with spaces"),
+        pytest.param({"name": "paasbot"}, "paasbot's own check", id="the summary's name"),
+        pytest.param({"name": " paasbot "}, "paasbot's own check", id="with spaces"),
         pytest.param({"name": ""}, "at least 1 character", id="empty name"),
         pytest.param({"name": "x" * 101}, "at most 100 characters", id="long name"),
         pytest.param({"unmatched": "success"}, "'failure' or 'neutral'", id="unmatched"),
@@ -263,3 +263,14 @@ async def test_a_gate_whose_template_fails_once_the_rule_stops_matching_still_fa
     assert run.conclusion == "failure"
     assert run.output["title"] == "Ready: does not match"
     assert "No first item, sequence was empty" in run.output["summary"]
+
+
+@pytest.mark.parametrize("name", ["paasbot/config", "PAASBOT/Config", "Paasbot"])
+def test_paasbots_own_check_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="paasbot's own check"):
+        CheckOptions(name=name)
+
+
+def test_a_rule_called_config_does_not_take_the_config_checks_name() -> None:
+    assert check_name("config", CheckOptions()) == "paasbot/rule: config"
+    assert check_name("Ready", CheckOptions()) == "paasbot/Ready"

@@ -531,7 +531,7 @@ async def test_the_rule_stops_matching_and_its_actions_follow(
     reports = await evaluate_pull(api, db, pull, memory, [NEEDS_REVIEW], pr_values(["bob"]))
     assert [(r.action, r.status, r.changes) for r in reports] == [
         ("label", "done", ("remove `needs-review`",)),
-        ("comment", "done", ()),
+        ("comment", "skipped", ()),
         ("check", "done", ("set `reviewed` neutral",)),
     ]
     assert labels_of(world, pull) == []

@@ -316,3 +316,24 @@ async def test_editing_the_shadowed_config_file_is_pointed_out(stage: DemoStage)
     assert check.output["summary"].startswith(
         "`.github/paasbot.yml` is ignored while `.paasbot.yml` exists."
     )
+
+
+async def test_a_comment_on_an_event_rule_is_posted_at_each_such_event(
+    make_stage: Callable[..., Any],
+) -> None:
+    config = """
+rules:
+  - name: New commits
+    on: [pull_request.synchronize]
+    do:
+      comment: {body: "New commits on {{ head }}."}
+"""
+    async with make_stage(config) as stage:
+        state = stage.state
+        pull = open_pull(state)
+        await stage.settle()
+        for version in (2, 3):
+            state.commit(REPO, "feature", {"src/app.py": f"print({version})\n"}, author="alice")
+            await stage.settle()
+        posted = [b.split("\n")[0] for b in bodies(state, pull.number)]
+        assert posted == ["New commits on feature."] * 2

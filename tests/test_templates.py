@@ -356,3 +356,8 @@ def test_counted_numbers_have_plain_names_in_templates() -> None:
     assert check_template(source) == {"#commits", "#commits-behind"}
     values = {"#commits": 3, "#commits-behind": 0}
     assert render(source, values, "r") == "3 commits, 0 behind"
+
+
+def test_pythons_own_errors_in_a_template_are_template_problems() -> None:
+    with pytest.raises(TemplateProblem, match="the template failed"):
+        render("{{ body | length }}", {"body": None}, "r")

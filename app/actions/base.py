@@ -75,6 +75,8 @@ class ActionInput:
     values: Mapping[str, FactValue]
     memory: Mapping[str, Any] = field(default_factory=dict)
     now: float = 0.0
+    # The rule has `on:` and one of its events woke this evaluation: each wake-up is a new match.
+    edge: bool = False
 
 
 class Action(Protocol):

@@ -13,12 +13,13 @@ from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
-from app.actions.rendering import render_text
 from app.engine.summary_text import conditions_markdown
-from app.engine.templates import TemplateProblem, check_template
+from app.engine.templates import TemplateProblem, check_template, render
 from app.github.checks import CheckRunContent, is_current, publish_check_run
 
 CheckName = Annotated[str, Field(min_length=1, max_length=100)]
+# The summary and the configuration check.
+RESERVED_NAMES = frozenset({"paasbot", "paasbot/config"})
 
 
 class CheckOptions(ActionOptions):
@@ -29,9 +30,9 @@ class CheckOptions(ActionOptions):
 
     @field_validator("name")
     @classmethod
-    def _not_summary(cls, name: str | None) -> str | None:
-        if name is not None and name.strip() == "paasbot":
-            raise ValueError("'paasbot' is the summary check's name; choose another")
+    def _not_reserved(cls, name: str | None) -> str | None:
+        if name is not None and name.strip().casefold() in RESERVED_NAMES:
+            raise ValueError(f"{name.strip()!r} is the name of paasbot's own check; choose another")
         return name
 
     @field_validator("title", "summary")
@@ -46,7 +47,14 @@ class CheckOptions(ActionOptions):
 
 
 def check_name(rule: str, options: CheckOptions) -> str:
-    return options.name or f"paasbot/{rule}"[:100]
+    """The explicit name, else `paasbot/<rule>` (`paasbot/rule: <rule>` when that would be the
+    name of one of paasbot's own checks, e.g. a rule called "config")."""
+    if options.name:
+        return options.name
+    default = f"paasbot/{rule}"
+    if default.strip().casefold() in RESERVED_NAMES:
+        default = f"paasbot/rule: {rule}"
+    return default[:100]
 
 
 class CheckAction:
@@ -76,8 +84,8 @@ def _content(given: ActionInput, options: CheckOptions) -> tuple[CheckRunContent
     conclusion = "success" if given.matched else options.unmatched
     default_title = f"{given.rule}: {'matches' if given.matched else 'does not match'}"
     try:
-        title = render_text(options.title, given.values, given.rule) if options.title else None
-        parts = [render_text(options.summary, given.values, given.rule)] if options.summary else []
+        title = render(options.title, given.values, given.rule) if options.title else None
+        parts = [render(options.summary, given.values, given.rule)] if options.summary else []
         problem = None
     except TemplateProblem as failure:
         title, parts, problem = None, [f"⚠️ {failure.message}"], failure.message

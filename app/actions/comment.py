@@ -14,8 +14,7 @@ from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
-from app.actions.rendering import render_text
-from app.engine.templates import TemplateProblem, check_template
+from app.engine.templates import TemplateProblem, check_template, render
 
 
 class CommentOptions(ActionOptions):
@@ -48,8 +47,11 @@ class CommentAction:
         transitions = int(memory.get("transitions", 0))
         if not given.matched:
             # Leaving the matching state arms the next transition.
-            return Plan(memory={**memory, "armed": True}, detail="waits for the rule to match")
-        if memory.get("posted") and not (memory.get("armed") and given.options.per == "transition"):
+            memory["armed"] = True
+            return Plan(status=Status.SKIPPED, detail="waits for the rule to match", memory=memory)
+        # A rule with `on:` matches afresh each time one of its events wakes it.
+        armed = memory.get("armed") or given.edge
+        if memory.get("posted") and not (armed and given.options.per == "transition"):
             return Plan(detail="posted already", memory=memory)
         return await _post_plan(given, transitions + 1)
 
@@ -61,7 +63,7 @@ async def _post_plan(given: ActionInput, transition: int) -> Plan:
     if await _already_posted(given.target, marker):
         return Plan(detail="posted already", memory=remembered)
     try:
-        body = render_text(given.options.body, given.values, given.rule)
+        body = render(given.options.body, given.values, given.rule)
     except TemplateProblem as problem:
         return Plan(status=Status.FAILED, detail=problem.message)
     text = f"{body}\n\n{marker}"

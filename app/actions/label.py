@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar
 from gidgethub import BadRequest
 from pydantic import Field, field_validator, model_validator
 
-from app.actions.base import ActionInput, Change, Plan, PullTarget
+from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
 
 # GitHub refuses (422) a label name that is empty or longer than 50 characters.
@@ -49,6 +49,8 @@ class LabelAction:
     async def plan(self, given: ActionInput) -> Plan:
         assert isinstance(given.options, LabelOptions)
         options = given.options
+        if not given.matched and not options.toggle:
+            return Plan(status=Status.SKIPPED, detail="waits for the conditions")
         pull = await given.target.snapshot.pull()
         present = _folded(label["name"] for label in pull.get("labels") or ())
         if given.matched:

@@ -78,6 +78,7 @@ class ActionExecutor:
             values=self.values,
             memory=remembered.state,
             now=self.now,
+            edge=bool(result.rule.triggers) and result.triggered,
         )
         try:
             plan = await plugin.plan(given)

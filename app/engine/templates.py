@@ -303,6 +303,12 @@ def render(source: str, values: Mapping[str, FactValue], rule: str) -> str:
         raise TemplateProblem(f"the template failed: {error.message or error}") from None
     except RecursionError:
         raise TemplateProblem("the template failed: it nests too deeply") from None
+    except TemplateProblem:
+        raise
+    except Exception as error:
+        # The sandbox lets Python's own errors through (`{{ body | length }}` on a PR without a
+        # description is a TypeError): they are the template's fault, never the evaluation's.
+        raise TemplateProblem(f"the template failed: {error}") from None
     finally:
         _BUDGET.reset(token)
 
