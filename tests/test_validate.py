@@ -187,7 +187,7 @@ ERRORS = [
     pytest.param(
         rule("do:", "  check: {name: paasbot}"),
         ".paasbot.yml:4:21: rules[0].do.check.name:"
-        " 'paasbot' is the summary check's name; choose another",
+        " 'paasbot' is the name of paasbot's own check; choose another",
         id="check named like the summary",
     ),
     # Unknown actions and options
