@@ -19,14 +19,7 @@ from tests.facts_world import (  # noqa: F401
     simulator_state_fixture,
     world_fixture,
 )
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import FakeClock
 
 
 def permission_path(login: str) -> str:
@@ -67,7 +60,7 @@ async def test_answers_are_remembered_per_repository_and_login(
 
 
 async def test_answers_expire_after_the_ttl(api: InstallationAPI, log: CallLog) -> None:
-    timer = Timer()
+    timer = FakeClock(0.0)
     cache = PermissionCache(timer=timer)
     await cache.can_write(api, REPO, "bob")
     timer.now = 599

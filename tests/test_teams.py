@@ -18,14 +18,7 @@ from tests.facts_world import (  # noqa: F401
     simulator_state_fixture,
     world_fixture,
 )
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import FakeClock
 
 
 def members_path(slug: str) -> str:
@@ -73,7 +66,7 @@ async def test_another_organisation_is_invisible(api: InstallationAPI) -> None:
 async def test_the_cache_is_shared_by_directories_until_the_ttl(
     api: InstallationAPI, log: CallLog
 ) -> None:
-    timer = Timer()
+    timer = FakeClock(0.0)
     cache = TeamCache(timer=timer)
     await TeamDirectory(api, cache).members("acme/reviewers")
     timer.now = 599
