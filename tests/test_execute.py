@@ -305,7 +305,7 @@ async def test_a_failed_plan_with_changes_makes_them_and_reports_the_failure(
         "Rule", "recorder", "failed", "the template failed", ("set `policy` failure",)
     )
     assert recorder.performed == ["set `policy` failure"]
-    assert memory.action("Rule", "recorder") == ActionMemory()
+    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW]), "counted, not kept"
 
 
 def refusal(status: int, message: str) -> BadRequest:
@@ -346,7 +346,9 @@ async def test_a_refused_change_fails_only_its_action(
     assert summary(reports) == [("Rule", "recorder", "failed"), ("Other", "recorder", "done")]
     assert reports[0].detail == detail
     assert recorder.performed == ["first", "other"]
-    assert memory.action("Rule", "recorder") == ActionMemory(), "tried again next time"
+    # Its state is not remembered (the rest is tried again next time), but the change made
+    # counts towards flapping.
+    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW])
     assert memory.action("Other", "recorder").changes == [NOW]
 
 

@@ -101,14 +101,15 @@ class ActionExecutor:
             remembered.stopped = flapping_message(len(remembered.changes))
             self.memory.set_action(rule, action, remembered)
             return ActionReport(rule, action, "stopped", remembered.stopped, described)
-        for change in plan.changes:
+        for done, change in enumerate(plan.changes):
             try:
                 await change.perform()
             except BadRequest as error:
                 _propagate_rate_limit(error)
-                return ActionReport(
-                    rule, action, "failed", f"{change.description}: {_refusal(error)}"
-                )
+                if done:
+                    self._count_change(rule, action, remembered)
+                reason = f"{change.description}: {_refusal(error)}"
+                return ActionReport(rule, action, "failed", reason, described[:done])
         self._remember(rule, action, remembered, plan, changed=True)
         return ActionReport(rule, action, status, plan.detail, described)
 
@@ -121,6 +122,15 @@ class ActionExecutor:
             remembered.changes = with_change(remembered.changes, self.now)
         if plan.status is not Status.FAILED:
             self.memory.set_action(rule, action, remembered)
+        elif changed:
+            self._count_change(rule, action, remembered)
+
+    def _count_change(self, rule: str, action: str, remembered: ActionMemory) -> None:
+        """A change made counts towards flapping even when the action then failed (its state
+        is not remembered: the rest is planned again next time)."""
+        counted = self.memory.action(rule, action)
+        counted.changes = with_change(counted.changes, self.now)
+        self.memory.set_action(rule, action, counted)
 
 
 def _reason_to_skip(result: RuleResult, plugin: Action) -> str | None:
