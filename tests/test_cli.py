@@ -64,6 +64,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
         "api_calls",
         "config_generations",
         "pull_memories",
+        "review_requests",
     } <= tables
 
 

@@ -196,3 +196,25 @@ pull_memories = Table(
     Column("document", Text, nullable=False),
     Column("updated_at", Double, nullable=False),
 )
+
+# Review requests paasbot made, for choosing reviewers (round robin, load balance): one row per
+# request (a login requested again gets a new row). `completed_at` is set when the request stops
+# being outstanding: the person reviewed, the request was removed, or the PR closed. `scope` (the
+# account whose members share the load), `repository` and `login` are stored lower-case.
+review_requests = Table(
+    "review_requests",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("scope", String(256), nullable=False),
+    Column("repository", String(256), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("login", String(256), nullable=False),
+    Column("requested_at", Double, nullable=False),
+    Column("completed_at", Double),
+    # A team's history: last request, requests in the window, outstanding ones.
+    Index("ix_review_requests_scope_login", "scope", "login", "requested_at", "completed_at"),
+    # A pull request's outstanding requests, to complete them.
+    Index("ix_review_requests_pull", "repository", "number", "completed_at"),
+)

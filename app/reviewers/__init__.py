@@ -1,0 +1,1 @@
+"""Reviewer assignment: who may review a pull request, and whom to request."""
