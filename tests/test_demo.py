@@ -20,6 +20,9 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert text.count("step ") == len(default_scenario())
     # the rules of the demo repository, acted on and explained in the summary check run
     assert "paasbot  POST /repos/acme/payments/issues/1/labels -> 200" in text
+    # golden-path asks a code owner of services/api/ (bob or carol of @acme/backend) to review
+    assert text.count("paasbot  POST /repos/acme/payments/pulls/1/requested_reviewers -> 201") == 1
+    assert "- `request_reviews`: **done** — asked @" in text
     assert "The paasbot check on the PR's head now says: 6 of 8 rules match" in text
     assert "- `check`: **done** — `ready-to-merge` success" in text
     assert "webhooks delivered" in text.splitlines()[-1]

@@ -22,7 +22,7 @@ from app.actions.check import CheckOptions
 from app.actions.comment import CommentOptions
 from app.actions.label import LabelOptions
 from app.actions.options import ActionOptions
-from app.actions.planned import MergeOptions, RequestReviewsOptions
+from app.actions.planned import LintOptions, MergeOptions
 from app.config.model import ActionSpec, Origin, Rule
 from app.engine import execute
 from app.engine.conditions import FactValue, StaticFacts, parse_tree
@@ -555,7 +555,7 @@ async def test_unavailable_and_stopped_actions_touch_nothing(
         "Ship",
         {
             "merge": MergeOptions(method="squash"),
-            "request_reviews": RequestReviewsOptions(users=["bob"]),
+            "lint": LintOptions(),
             "label": LabelOptions(add=["shipped"]),
         },
     )
@@ -563,7 +563,7 @@ async def test_unavailable_and_stopped_actions_touch_nothing(
     reports = await evaluate_pull(api, db, pull, memory, [ship], {})
     assert [(r.action, r.status, r.detail) for r in reports] == [
         ("merge", "unavailable", UNAVAILABLE),
-        ("request_reviews", "unavailable", UNAVAILABLE),
+        ("lint", "unavailable", UNAVAILABLE),
         ("label", "stopped", "stopped: flapping"),
     ]
     assert api_calls(world.state, before) == []

@@ -17,7 +17,9 @@ from gidgethub.abc import GitHubAPI
 
 from app.actions.options import ActionOptions
 from app.engine.conditions import Facts, FactValue, Outcome
+from app.engine.permissions import PermissionCache
 from app.engine.snapshot import PullRequestSnapshot
+from app.engine.teams import TeamCache
 from app.store.db import Database
 
 
@@ -57,6 +59,9 @@ class PullTarget:
     repository: str
     number: int
     head_sha: str
+    # Shared caches: team members and collaborators' permissions (None: a fresh one).
+    teams: TeamCache | None = None
+    permissions: PermissionCache | None = None
 
 
 @dataclass(frozen=True)

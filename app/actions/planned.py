@@ -8,21 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.actions.options import ActionOptions, Logins, Percent
+from app.actions.options import ActionOptions, Percent
 
 Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-
-
-class RequestReviewsOptions(ActionOptions):
-    users: Logins = []
-    teams: Logins = []
-    codeowners: bool = False
-    count: Annotated[int, Field(ge=1, le=15)] | None = None
-    strategy: Literal["round_robin", "load_balance", "random"] = "round_robin"
-    exclude: Logins = []
-    unavailable: Logins = []
-    fallback: Logins = []
-    request_teams: bool = False
 
 
 class CoverageOptions(ActionOptions):
@@ -63,7 +51,6 @@ class PropagateOptions(ActionOptions):
 
 
 PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
-    "request_reviews": RequestReviewsOptions,
     "coverage": CoverageOptions,
     "lint": LintOptions,
     "update_branch": UpdateBranchOptions,

@@ -9,9 +9,11 @@ from app.actions.comment import CommentAction
 from app.actions.label import LabelAction
 from app.actions.options import ActionOptions
 from app.actions.planned import PLANNED_OPTIONS
+from app.actions.request_reviews import RequestReviewsAction
 
 ACTIONS: dict[str, Action] = {
-    action.name: action for action in (LabelAction(), CommentAction(), CheckAction())
+    action.name: action
+    for action in (LabelAction(), CommentAction(), CheckAction(), RequestReviewsAction())
 }
 
 OPTIONS: dict[str, type[ActionOptions]] = {

@@ -20,6 +20,7 @@ from app.sandbox.ops.pulls import (
     PullEdit,
     create_pull,
     edit_pull,
+    mark_ready_for_review,
     remove_requested_reviewers,
     request_reviewers,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "dismiss_review",
     "edit_comment",
     "edit_pull",
+    "mark_ready_for_review",
     "merge_pull",
     "mergeable_state",
     "protection_failures",

@@ -29,7 +29,17 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     if not await snapshot.is_open() and CLOSING_EVENT not in wakeup.events:
         return Outcome("closed", "the pull request is closed")
     head_sha = await snapshot.head_sha()
-    target = PullTarget(api, context.db, snapshot, ref.repository, ref.number, head_sha)
+    engine = context.engine
+    target = PullTarget(
+        api,
+        context.db,
+        snapshot,
+        ref.repository,
+        ref.number,
+        head_sha,
+        engine.teams,
+        engine.permissions,
+    )
     evaluation = PullEvaluation(
         target, context.engine, context.db, claim.key, wakeup, context.now()
     )

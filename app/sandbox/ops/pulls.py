@@ -227,3 +227,13 @@ def _announce(
 ) -> None:
     pull.updated_at = state.now()
     state.publish("pull_request", action, repository, sender, pull, **details)
+
+
+def mark_ready_for_review(state: SimulatedGitHub, repo: str, number: int, *, sender: str) -> None:
+    """A draft becomes ready for review (GitHub does it through GraphQL or the web UI)."""
+    repository = state.repository(repo)
+    pull = require_pull(state, repo, number)
+    if pull.draft:
+        pull.draft = False
+        pull.updated_at = state.now()
+        state.publish("pull_request", "ready_for_review", repository, sender, pull)
