@@ -3,6 +3,7 @@ GitHub's refusals, through real HTTP both ways."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 import pytest
 
 from app.sandbox import SimulatedGitHub
-from app.sandbox.actors_pulls import add_labels, mark_ready_for_review
+from app.sandbox.actors_pulls import PullEdit, add_labels, edit_pull, mark_ready_for_review
 from app.sandbox.actors_repos import add_collaborator, add_team, grant_team_access
 from app.sandbox.conformance import ConformanceChecker
+from app.store.review_ledger import review_history
 from tests.e2e_world import check_runs_named, running_stage
 
 REPO = "acme/shop"
@@ -182,3 +184,21 @@ async def test_someone_without_access_is_dropped_and_the_rest_asked(
         await stage.settle()
         assert "GitHub refused @outsider" in summary_text(state, pull.head_sha)
         assert request_calls(state, pull.number) == 2
+
+
+async def test_closing_a_pr_completes_its_outstanding_requests(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world(OWNERS)
+    async with stage_for(state) as stage:
+        pull = open_pull(state, "docs", {"README.md": "# closing\n"})
+        await stage.settle()
+        assert requested(state, pull.number) == {"carol"}
+        async with stage.bot.db.reader() as conn:
+            before = await review_history(conn, "acme", ["carol"], time.time())
+        edit_pull(state, REPO, pull.number, PullEdit(state="closed"), sender="alice")
+        await stage.settle()
+        async with stage.bot.db.reader() as conn:
+            after = await review_history(conn, "acme", ["carol"], time.time())
+    assert (before.outstanding.get("carol"), after.outstanding.get("carol", 0)) == (1, 0)
+    assert after.recent.get("carol") == 1, "the request still counts as recent"

@@ -9,6 +9,7 @@ from app.routing.plan import IndexRemoval, IndexUpsert
 from app.store.deliveries import load_deliveries
 from app.store.pull_index import apply_index_changes
 from app.store.queue import Claim
+from app.store.review_ledger import complete_requests
 from app.worker.context import Outcome, WorkContext
 
 CLOSING_EVENT = "pull_request.closed"
@@ -24,10 +25,14 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     async with context.db.reader() as conn:
         deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
     wakeup = wakeup_from(deliveries)
-    # A closed PR is evaluated once more, when it closes (for rules on `merged` or
-    # `on: [pull_request.closed]`); later events about it are ignored.
-    if not await snapshot.is_open() and CLOSING_EVENT not in wakeup.events:
-        return Outcome("closed", "the pull request is closed")
+    if not await snapshot.is_open():
+        # No review request of a closed PR is outstanding, whatever the rules say now.
+        async with context.db.transaction() as conn:
+            await complete_requests(conn, ref.repository, ref.number, (), context.now())
+        # A closed PR is evaluated once more, when it closes (for rules on `merged` or
+        # `on: [pull_request.closed]`); later events about it are ignored.
+        if CLOSING_EVENT not in wakeup.events:
+            return Outcome("closed", "the pull request is closed")
     head_sha = await snapshot.head_sha()
     engine = context.engine
     target = PullTarget(
