@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from gidgethub import BadRequest, RateLimitExceeded
+
 from app.actions.base import PullTarget
 from app.actions.registry import ACTIONS
 from app.config.loader import LoadedConfig
@@ -94,7 +96,13 @@ class PullEvaluation:
     async def _check_config_change(self, memory: PullMemory) -> None:
         """Once per head SHA; the note stays in the summary while that SHA is the head."""
         if memory.config_checked_for != self.target.head_sha:
-            note = await check_pull_config(self.target, self.now)
+            try:
+                note = await check_pull_config(self.target, self.now)
+            except BadRequest as error:
+                # A refusal (e.g. the app may not read a fork's file) must not stop the rules.
+                if isinstance(error, RateLimitExceeded):
+                    raise
+                note = f"The `paasbot/config` check failed: GitHub answered {error.status_code}."
             memory.set_config_checked(self.target.head_sha, note)
         if memory.config_note:
             self.notes.append(memory.config_note)
