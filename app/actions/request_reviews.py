@@ -81,11 +81,11 @@ class RequestReviewsAction:
         if waiting is not None:
             return Plan(status=Status.SKIPPED, detail=waiting, memory=memory)
         people = await _people(target, pull, memory, options)
-        candidates, notes = await _candidates(target, pull, options)
+        candidates, notes, teams = await _candidates(target, pull, options)
         if memory.get("refused"):
             refused = ", ".join(f"@{login}" for login in memory["refused"])
             notes.append(f"GitHub refused {refused} (no access to the repository)")
-        request = await _choose(given, options, people, candidates)
+        request = await _choose(given, options, people, candidates, teams)
         if not request.users and not request.teams:
             earlier = [memory["explained"]] if memory.get("explained") else []
             detail = "; ".join([*notes, *earlier, _nobody_missing(people, options, candidates)])
@@ -130,28 +130,40 @@ async def _people(
         and review.get("state") != "PENDING"
         and (not options.rerequest_on_push or review.get("commit_id") == target.head_sha)
     ]
-    asked = memory.get("asked", []) if not options.rerequest_on_push else []
     return PullPeople(
         author=(pull.get("user") or {}).get("login", ""),
         requested=folded(user["login"] for user in pull.get("requested_reviewers") or ()),
         reviewed=folded(reviewed),
-        previously_requested=folded(asked),
+        previously_requested=folded(_asked_before(memory, options, target.head_sha)),
     )
+
+
+def _asked_before(
+    memory: dict[str, Any], options: RequestReviewsOptions, head_sha: str
+) -> list[str]:
+    """Who paasbot asked before: on this pull request, or with `rerequest_on_push` on this head
+    only (someone who removed their request is asked again after a push, not before)."""
+    if not options.rerequest_on_push:
+        return list(memory.get("asked", []))
+    return list(memory.get("asked_on_head", [])) if memory.get("head") == head_sha else []
 
 
 async def _candidates(
     target: PullTarget, pull: Any, options: RequestReviewsOptions
-) -> tuple[Candidates, list[str]]:
-    candidates, notes = Candidates(), []
+) -> tuple[Candidates, list[str], list[str]]:
+    """The candidates, notes for the summary, and (with `request_teams`) the teams to request:
+    owning teams and `teams`, as `org/slug`."""
+    candidates, notes, owning = Candidates(), [], []
     directory = TeamDirectory(target.api, target.teams or TeamCache())
     if options.codeowners:
-        notes += await _code_owners(target, pull, options, directory, candidates)
+        notes += await _code_owners(target, pull, options, directory, candidates, owning)
     for login in options.users:
         candidates.add(login.removeprefix("@"), "listed in `users`")
-    if not options.request_teams:
-        teams = [_team_name(team, target.repository) for team in options.teams]
-        team_candidates(await _members(target, directory, teams, options.child_teams), candidates)
-    return candidates, notes
+    teams = [_team_name(team, target.repository) for team in options.teams]
+    if options.request_teams:
+        return candidates, notes, [*owning, *teams]
+    team_candidates(await _members(target, directory, teams, options.child_teams), candidates)
+    return candidates, notes, []
 
 
 async def _code_owners(
@@ -160,18 +172,21 @@ async def _code_owners(
     options: RequestReviewsOptions,
     directory: TeamDirectory,
     candidates: Candidates,
+    owning: list[str],
 ) -> list[str]:
     found = await load_codeowners(target.api, target.repository, pull["base"]["ref"])
     if found is None:
         return ["no CODEOWNERS file on the base branch"]
-    notes = [f"{found.path} line {p.line} skipped: {p.message}" for p in found.owners.problems]
+    notes = [f"{found.path} line {p.line}: {p.message}" for p in found.owners.problems]
     owners_by_path = {
         entry["filename"]: found.owners.owners_of(entry["filename"])
         for entry in await target.snapshot.files()
     }
     owners_by_path = {path: owners for path, owners in owners_by_path.items() if owners}
     teams = sorted({o[1:] for owners in owners_by_path.values() for o in owners if "/" in o})
-    members = {} if options.request_teams else await _members(target, directory, teams, False)
+    owning += teams
+    # As GitHub lists them: with the members of child teams.
+    members = {} if options.request_teams else await _members(target, directory, teams, True)
     emails = code_owner_candidates(owners_by_path, members, candidates)
     if emails:
         notes.append(f"e-mail owners cannot be requested: {', '.join(emails)}")
@@ -181,12 +196,15 @@ async def _code_owners(
 async def _members(
     target: PullTarget, directory: TeamDirectory, teams: list[str], children: bool
 ) -> dict[str, set[str]]:
+    """Each team's members. GitHub lists a team's members with those of its child teams (at any
+    depth); without `children` the members of child teams are left out (REST does not say who
+    is a direct member: someone in both the team and a child team is left out too)."""
     members: dict[str, set[str]] = {}
     for team in teams:
         found = set(await directory.members(team))
-        if children:
+        if not children:
             for child in await _child_teams(target, team):
-                found |= await directory.members(child)
+                found -= await directory.members(child)
         members[team.casefold()] = found
     return members
 
@@ -215,35 +233,43 @@ async def _choose(
     options: RequestReviewsOptions,
     people: PullPeople,
     candidates: Candidates,
+    teams: list[str],
 ) -> Request:
     refused = given.memory.get("refused", [])
-    exclusions = Exclusions(
-        folded([*options.exclude, *refused]), folded(options.unavailable), options.rerequest_on_push
-    )
+    exclusions = Exclusions(folded([*options.exclude, *refused]), folded(options.unavailable))
     pool = eligible(candidates, people, exclusions)
     reasons = {login: candidates.reason(login) for login in pool}
-    if not pool and _needs_someone(options, people):
-        pool = [login for login in options.fallback if why_not(login, people, exclusions) is None]
-        reasons = {login: "fallback: nobody else is eligible" for login in pool}
     room = MAX_REQUESTED - len(people.requested)
-    count = min(_wanted(options, people, len(pool)), room)
-    users = await _ranked(given, options, pool, count)
-    teams = _requested_teams(given, options, room - len(users))
-    return Request(tuple(users), tuple(teams), {u: reasons.get(u, "") for u in users})
+    users = await _ranked(given, options, pool, min(_wanted(options, people, 0, len(pool)), room))
+    if len(users) == len(pool) and _needs_someone(options, people, len(users)):
+        # Every eligible candidate is asked and someone is still needed: the fallback too.
+        chosen = folded(users)
+        backups = [
+            login
+            for login in options.fallback
+            if why_not(login, people, exclusions) is None and login.casefold() not in chosen
+        ]
+        wanted = min(_wanted(options, people, len(users), len(backups)), room - len(users))
+        more = await _ranked(given, options, backups, wanted)
+        reasons |= {login: "fallback: nobody else is eligible" for login in more}
+        users += more
+    slugs = _requested_teams(given, teams, room - len(users))
+    return Request(tuple(users), tuple(slugs), {u: reasons.get(u, "") for u in users})
 
 
-def _wanted(options: RequestReviewsOptions, people: PullPeople, pool: int) -> int:
-    """How many to ask now: every eligible candidate without `count`, else what is missing."""
+def _wanted(options: RequestReviewsOptions, people: PullPeople, asked: int, pool: int) -> int:
+    """How many more to ask, `asked` being chosen already: every one of the `pool` without
+    `count`, else what is missing."""
     if options.count is None:
         return pool
-    return max(options.count - already_counted(people), 0)
+    return max(options.count - already_counted(people) - asked, 0)
 
 
-def _needs_someone(options: RequestReviewsOptions, people: PullPeople) -> bool:
-    """Whether the fallback is asked when no candidate is eligible."""
+def _needs_someone(options: RequestReviewsOptions, people: PullPeople, asked: int) -> bool:
+    """Whether someone is still needed, `asked` being chosen already."""
     if options.count is None:
-        return already_counted(people) == 0
-    return already_counted(people) < options.count
+        return already_counted(people) + asked == 0
+    return already_counted(people) + asked < options.count
 
 
 async def _ranked(
@@ -258,13 +284,19 @@ async def _ranked(
     return choose(pool, count, options.strategy, history, seed)
 
 
-def _requested_teams(given: ActionInput, options: RequestReviewsOptions, room: int) -> list[str]:
-    """With `request_teams`, the listed teams themselves (not yet requested), by slug."""
-    if not options.request_teams or room <= 0:
+def _requested_teams(given: ActionInput, teams: list[str], room: int) -> list[str]:
+    """The teams (`org/slug`) of the repository's organisation not asked yet, by slug (GitHub
+    requests only those)."""
+    if room <= 0:
         return []
+    org = given.target.repository.split("/")[0].casefold()
     already = {slug.casefold() for slug in given.memory.get("teams_asked", [])}
-    slugs = [_team_name(team, given.target.repository).split("/")[1] for team in options.teams]
-    return [slug for slug in dict.fromkeys(slugs) if slug.casefold() not in already][:room]
+    slugs: dict[str, str] = {}
+    for team in teams:
+        owner, _, slug = team.partition("/")
+        if owner.casefold() == org and slug.casefold() not in already:
+            slugs.setdefault(slug.casefold(), slug)
+    return list(slugs.values())[:room]
 
 
 def _scope(repository: str) -> str:
@@ -287,10 +319,16 @@ def _requester(
                 given.now,
             )
         # The executor remembers this dict once the change succeeded.
-        memory["asked"] = sorted({*memory.get("asked", []), *(u.casefold() for u in users)})
+        asked = [user.casefold() for user in users]
+        memory["asked"] = sorted({*memory.get("asked", []), *asked})
+        on_head = memory.get("asked_on_head", []) if memory.get("head") == target.head_sha else []
+        memory["head"] = target.head_sha
+        memory["asked_on_head"] = sorted({*on_head, *asked})
         memory["outstanding"] = sorted({*memory.get("outstanding", []), *users})
         memory["teams_asked"] = sorted({*memory.get("teams_asked", []), *request.teams})
-        memory["refused"] = sorted(set(request.users) - set(users))
+        # Refused once, left out for the life of the pull request (asking again would fail again).
+        refused = set(request.users) - set(users)
+        memory["refused"] = sorted({*memory.get("refused", []), *refused})
         memory["explained"] = explained
 
     return perform
