@@ -1,0 +1,1 @@
+"""Reports CI uploads (coverage, lint): parsed, mapped onto a pull request's diff."""
