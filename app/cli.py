@@ -1,9 +1,11 @@
-"""`paasbot`: serve the app, upgrade its database, check configuration files."""
+"""`paasbot`: serve the app, upgrade its database, check configuration files, upload reports."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +15,7 @@ from app.logs import configure_logging
 from app.settings import SettingsError, load_database_url, load_settings, redact_url
 
 log = logging.getLogger("app.cli")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 SETTINGS_HELP = """\
 settings (environment variables):
@@ -28,6 +31,7 @@ settings (environment variables):
   WEBHOOK_MAX_BYTES    the largest webhook body accepted (default 26214400, 25 MB)
   COALESCE_SECONDS     how long a PR's further events wait to be taken together (default 1)
   RATE_LIMIT_RESERVE   API calls kept in reserve per installation (default 100)
+  REPORT_MAX_BYTES     the largest uploaded report, uncompressed (default 52428800, 50 MB)
 """
 
 
@@ -87,7 +91,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply the schema migrations (Alembic) to DATABASE_URL",
         description="Apply every schema migration to DATABASE_URL (default: sqlite:///paasbot.db).",
     )
+    _add_report_commands(commands)
     return parser
+
+
+def _add_report_commands(commands: argparse._SubParsersAction) -> None:
+    token = commands.add_parser(
+        "token",
+        help="print a repository's report upload token",
+        description=(
+            "Print the token CI uses to upload reports for REPOSITORY (derived from "
+            "WEBHOOK_SECRET, which must be set). Store it as a CI secret (PAASBOT_TOKEN)."
+        ),
+    )
+    token.add_argument("repository", metavar="OWNER/REPO")
+    upload = commands.add_parser(
+        "upload",
+        help="upload a coverage or lint report from CI",
+        description=(
+            "Gzip FILE and upload it to paasbot as the report of a commit. The repository and "
+            "commit default to the CI's (GitHub Actions, Travis, GitLab-style, Jenkins), the "
+            "server to PAASBOT_URL, the token to PAASBOT_TOKEN. Exits 1 when paasbot refuses "
+            "the report, 2 when something is missing here."
+        ),
+    )
+    upload.add_argument("file", metavar="FILE", help="the report (already gzipped is fine)")
+    upload.add_argument("--kind", required=True, choices=("coverage", "lint"))
+    upload.add_argument("--name", default="default", help="tells reports of one commit apart")
+    upload.add_argument("--url", help="paasbot's base URL (default: $PAASBOT_URL)")
+    upload.add_argument("--token", help="the upload token (default: $PAASBOT_TOKEN)")
+    upload.add_argument("--repo", metavar="OWNER/REPO", help="default: from the CI environment")
+    upload.add_argument("--sha", help="the commit (default: from the CI environment)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +133,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "check-config":
             return _check_config(args)
+        if args.command == "token":
+            return _token(args)
+        if args.command == "upload":
+            from app.reports.upload import run_upload
+
+            return run_upload(args, os.environ, sys.stdout, sys.stderr)
         return _db_upgrade()
     except SettingsError as exc:
         print(f"paasbot: {exc}", file=sys.stderr)
         return 2
+
+
+def _token(args: argparse.Namespace) -> int:
+    from app.reports.tokens import upload_token
+
+    secret = os.environ.get("WEBHOOK_SECRET", "").strip()
+    if not secret:
+        raise SettingsError("WEBHOOK_SECRET is not set (upload tokens are derived from it)")
+    if not _REPOSITORY.match(args.repository):
+        raise SettingsError(f"{args.repository!r} is not a repository: write it as owner/repo")
+    print(upload_token(secret, args.repository))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

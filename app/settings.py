@@ -34,6 +34,7 @@ class Settings:
     workers: int
     coalesce_seconds: float
     rate_limit_reserve: int
+    report_max_bytes: int
 
     @property
     def github_api_url(self) -> str:
@@ -64,6 +65,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         workers=_positive_int(env, "WORKERS", 4),
         coalesce_seconds=_non_negative_float(env, "COALESCE_SECONDS", 1.0),
         rate_limit_reserve=_positive_int(env, "RATE_LIMIT_RESERVE", 100),
+        report_max_bytes=_positive_int(env, "REPORT_MAX_BYTES", 50 * 1024 * 1024),
     )
 
 

@@ -36,6 +36,8 @@ def run(
         ["db", "--help"],
         ["db", "upgrade", "--help"],
         ["check-config", "--help"],
+        ["token", "--help"],
+        ["upload", "--help"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
@@ -65,6 +67,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
         "config_generations",
         "pull_memories",
         "review_requests",
+        "reports",
     } <= tables
 
 
@@ -248,3 +251,151 @@ def test_check_config_reports_options_missing_once_merged(
         "a.yml:4:7: rule 'a': comment: missing required option 'body' (here or in defaults:)\n"
     )
     assert captured.out == "b.yml: OK, 5 rules (with preset:golden-path)\n"
+
+
+# token and upload
+
+REPORT_SECRET = "It's a Secret to Everybody"
+
+
+def test_token_prints_the_upload_token() -> None:
+    from app.reports.tokens import upload_token
+
+    result = run("token", "Acme/API", env={"WEBHOOK_SECRET": REPORT_SECRET})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == upload_token(REPORT_SECRET, "acme/api") + "\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            ["token", "acme/api"],
+            {},
+            "paasbot: WEBHOOK_SECRET is not set (upload tokens are derived from it)",
+        ),
+        (
+            ["token", "acme"],
+            {"WEBHOOK_SECRET": "s"},
+            "paasbot: 'acme' is not a repository: write it as owner/repo",
+        ),
+        (
+            ["upload", "--kind", "coverage", "f"],
+            {},
+            "paasbot: no paasbot URL: pass --url or set PAASBOT_URL",
+        ),
+        (
+            ["upload", "--kind", "lint", "--url", "http://x", "f"],
+            {},
+            "paasbot: no upload token: pass --token or set PAASBOT_TOKEN"
+            " (`paasbot token owner/repo`)",
+        ),
+        (
+            ["upload", "--kind", "lint", "f"],
+            {"PAASBOT_URL": "http://x", "PAASBOT_TOKEN": "t", "GITHUB_SHA": "a" * 40},
+            "paasbot: which repository? pass --repo owner/repo (no CI variable names it here)",
+        ),
+        (
+            ["upload", "--kind", "lint", "--repo", "a/b", "f"],
+            {"PAASBOT_URL": "http://x", "PAASBOT_TOKEN": "t"},
+            "paasbot: which commit? pass --sha (no CI variable names it here)",
+        ),
+        (
+            ["upload", "--kind", "lint", "--repo", "a/b", "--sha", "a" * 40, "missing.xml"],
+            {"PAASBOT_URL": "http://x", "PAASBOT_TOKEN": "t"},
+            "paasbot: missing.xml: No such file or directory",
+        ),
+    ],
+)
+def test_token_and_upload_say_what_is_missing(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    result = run(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message
+
+
+@pytest.fixture
+async def report_server(tmp_path: Path, sqlite_template: Path, private_key: str, aiohttp_server):
+    import shutil
+
+    from app.service import Paasbot
+    from app.web.server import create_web_app
+    from tests.helpers import make_settings
+
+    database = tmp_path / "paasbot.db"
+    shutil.copy(sqlite_template, database)
+    bot = Paasbot(
+        make_settings(f"sqlite+aiosqlite:///{database}", private_key, report_max_bytes=4096)
+    )
+    server = await aiohttp_server(create_web_app(bot, run_workers=False))
+    yield bot, str(server.make_url("/"))
+
+
+async def run_async(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    import asyncio
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        *args,
+        env={"PATH": os.environ["PATH"], **env},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_upload_sends_the_report_of_the_ci_commit(tmp_path: Path, report_server) -> None:
+    from app.reports.tokens import upload_token
+    from app.store.reports import load_reports
+
+    bot, url = report_server
+    head = "b" * 40
+    (tmp_path / "event.json").write_text(json.dumps({"pull_request": {"head": {"sha": head}}}))
+    (tmp_path / "coverage.xml").write_text("<coverage/>" * 100)
+    env = {
+        "PAASBOT_URL": url,
+        "PAASBOT_TOKEN": upload_token(REPORT_SECRET, "acme/api"),
+        "GITHUB_REPOSITORY": "acme/api",
+        "GITHUB_SHA": "a" * 40,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+    }
+    code, out, err = await run_async(
+        "upload", "--kind", "lint", "--name", "unit", "coverage.xml", env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(
+        f"paasbot: uploading lint report 'unit' for acme/api@{head[:12]}: 1100 bytes"
+    )
+    assert lines[1] == (
+        "paasbot: stored (HTTP 202, format unknown, 1100 bytes); "
+        "pull requests: none open with that head yet"
+    )
+    async with bot.db.reader() as conn:
+        [report] = await load_reports(conn, "acme/api", head, "lint")
+    assert report.body == b"<coverage/>" * 100
+
+
+async def test_upload_exits_1_with_the_servers_error(tmp_path: Path, report_server) -> None:
+    from app.reports.tokens import upload_token
+
+    _bot, url = report_server
+    (tmp_path / "big.txt").write_bytes(os.urandom(5000))
+    base = ["upload", "--kind", "lint", "--url", url, "--repo", "acme/api", "--sha", "a" * 40]
+    token = upload_token(REPORT_SECRET, "acme/web")
+    code, _out, err = await run_async(*base, "--token", token, "big.txt", env={}, cwd=tmp_path)
+    assert code == 1
+    assert err == (
+        "paasbot: paasbot refused the report (HTTP 403):"
+        " this upload token is not valid for acme/api\n"
+    )
+    token = upload_token(REPORT_SECRET, "acme/api")
+    code, _out, err = await run_async(*base, "--token", token, "big.txt", env={}, cwd=tmp_path)
+    assert code == 1
+    assert "(HTTP 413): the report is larger than 4096 bytes (REPORT_MAX_BYTES)" in err

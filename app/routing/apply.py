@@ -71,6 +71,29 @@ class Router:
         await self.queue.add_events(conn, links)
         return refs
 
+    async def mark_head(
+        self,
+        conn: AsyncConnection,
+        installation_id: int | None,
+        repository: str,
+        sha: str,
+        *,
+        event_id: str,
+        event: str,
+        action: str | None = None,
+    ) -> list[SubjectRef]:
+        """Marks the open PRs whose head is `sha` (as the index knows them; never lists the
+        repository), for something that is not a delivery (a report upload): the event link
+        carries `event_id`. Returns the PRs marked."""
+        plan = RoutingPlan(installation_id, repository)
+        found = await self._resolve(conn, plan, HeadLookup(repository, sha), allow_sync=False)
+        refs = list(dict.fromkeys(found))
+        links = [
+            EventLink(await self.queue.upsert(conn, ref), event_id, event, action) for ref in refs
+        ]
+        await self.queue.add_events(conn, links)
+        return refs
+
     async def _resolve(
         self, conn: AsyncConnection, plan: RoutingPlan, lookup: Lookup, *, allow_sync: bool
     ) -> list[SubjectRef]:

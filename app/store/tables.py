@@ -12,10 +12,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -217,4 +219,24 @@ review_requests = Table(
     Index("ix_review_requests_scope_login", "scope", "login", "requested_at", "completed_at"),
     # A pull request's outstanding requests, to complete them.
     Index("ix_review_requests_pull", "repository", "number", "completed_at"),
+)
+
+# Reports CI uploaded (coverage, lint) per commit: one per (repository, sha, kind, name), replaced
+# when CI uploads it again. `body` is gzip-compressed by paasbot, `size` the uncompressed length;
+# `repository` is lower-case.
+reports = Table(
+    "reports",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("repository", String(256), nullable=False),
+    Column("sha", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("format", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", Double, nullable=False),
+    UniqueConstraint("repository", "sha", "kind", "name", name="uq_reports_key"),
 )

@@ -1,4 +1,5 @@
-"""The aiohttp application: webhook intake, probes, the config schema, and the bot's lifecycle."""
+"""The aiohttp application: webhook intake, report uploads, probes, the config schema, and the
+bot's lifecycle."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from app.reports.tokens import secret_token_method
 from app.service import Paasbot
 from app.web.health import DATABASE, healthz, readyz
+from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
 from app.web.webhooks import INTAKE, WEBHOOK_CONFIG, WebhookConfig, handle_webhook
 
@@ -23,7 +26,15 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
     app[WEBHOOK_CONFIG] = WebhookConfig(
         secret=bot.settings.webhook_secret, max_bytes=bot.settings.webhook_max_bytes
     )
+    app[REPORT_INTAKE] = ReportIntake(
+        db=bot.db,
+        router=bot.router,
+        max_bytes=bot.settings.report_max_bytes,
+        methods=(secret_token_method(bot.settings.webhook_secret),),
+        wake=bot.intake.work_available.set,
+    )
     app.router.add_post(WEBHOOK_PATH, handle_webhook)
+    add_report_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get(SCHEMA_PATH, paasbot_schema)
