@@ -23,6 +23,10 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     # golden-path asks a code owner of services/api/ (bob or carol of @acme/backend) to review
     assert text.count("paasbot  POST /repos/acme/payments/pulls/1/requested_reviewers -> 201") == 1
     assert "- `request_reviews`: **done** — asked @" in text
+    # CI's coverage upload reaches paasbot, which writes the coverage check on the PR's head
+    assert "ci       POST /api/reports/acme/payments/" in text and "(coverage) -> 202" in text
+    assert "github   check_run.created paasbot/coverage (by paasbot[bot])" in text
+    assert "- `coverage`: **done** — `paasbot/coverage` failure: Patch 66.66%" in text
     assert "The paasbot check on the PR's head now says: 6 of 8 rules match" in text
     assert "- `check`: **done** — `ready-to-merge` success" in text
     assert "webhooks delivered" in text.splitlines()[-1]

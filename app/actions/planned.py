@@ -8,19 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.actions.options import ActionOptions, Percent
+from app.actions.options import ActionOptions
 
 Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-
-
-class CoverageOptions(ActionOptions):
-    name: str | None = None
-    patch_target: Percent | None = None
-    project_target: Percent | None = None
-    project_threshold: Percent | None = None
-    path_fixes: list[str] = []
-    comment: bool = True
-    wait_for: Annotated[int, Field(ge=1)] = 1
 
 
 class LintOptions(ActionOptions):
@@ -51,7 +41,6 @@ class PropagateOptions(ActionOptions):
 
 
 PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
-    "coverage": CoverageOptions,
     "lint": LintOptions,
     "update_branch": UpdateBranchOptions,
     "merge": MergeOptions,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.actions.base import Action
 from app.actions.check import CheckAction
 from app.actions.comment import CommentAction
+from app.actions.coverage import CoverageAction
 from app.actions.label import LabelAction
 from app.actions.options import ActionOptions
 from app.actions.planned import PLANNED_OPTIONS
@@ -13,7 +14,13 @@ from app.actions.request_reviews import RequestReviewsAction
 
 ACTIONS: dict[str, Action] = {
     action.name: action
-    for action in (LabelAction(), CommentAction(), CheckAction(), RequestReviewsAction())
+    for action in (
+        LabelAction(),
+        CommentAction(),
+        CheckAction(),
+        RequestReviewsAction(),
+        CoverageAction(),
+    )
 }
 
 OPTIONS: dict[str, type[ActionOptions]] = {

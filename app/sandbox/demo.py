@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
+from app.reports.tokens import upload_token
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
 from app.sandbox.models import RecordedRequest
-from app.sandbox.scenario import Step, default_scenario, seed
+from app.sandbox.scenario import ReportUpload, Step, default_scenario, seed
 from app.sandbox.server import create_simulator_app
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.webhooks.dispatcher import WebhookDispatcher
@@ -208,6 +210,8 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
     for number, step in enumerate(steps, 1):
         timeline.add(f"step {number}: {step.says}")
         step.act(stage.state)
+        if step.upload is not None:
+            timeline.add(f"  ci       {await _upload(stage, step.upload(stage.state))}")
         await stage.settle()
         seen_requests = _record_bot_calls(stage.state, timeline, seen_requests)
         timeline.add(f"  result   {_check_summary(stage.state)}")
@@ -219,6 +223,18 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
         print("\nBoth servers keep running; press Ctrl-C to stop.", file=out)
         await _wait_forever()
     return 0
+
+
+async def _upload(stage: DemoStage, report: ReportUpload) -> str:
+    """Posts a report to paasbot's intake as `paasbot upload` would."""
+    token = upload_token(stage.bot.settings.webhook_secret, report.repository)
+    path = f"/api/reports/{report.repository}/{report.sha}?kind={report.kind}&name={report.name}"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(stage.paasbot_url + path, data=report.body, headers=headers) as answer,
+    ):
+        return f"POST {path.split('?')[0]} ({report.kind}) -> {answer.status}"
 
 
 def _record_bot_calls(state: SimulatedGitHub, timeline: Timeline, seen: int) -> int:

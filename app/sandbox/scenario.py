@@ -36,9 +36,22 @@ rules:
 
 
 @dataclass(frozen=True)
+class ReportUpload:
+    """A report CI sends to paasbot's report intake (not to GitHub)."""
+
+    repository: str
+    sha: str
+    kind: str
+    name: str
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Step:
     says: str
     act: Callable[[SimulatedGitHub], object]
+    # What CI uploads to paasbot after the step, if anything.
+    upload: Callable[[SimulatedGitHub], ReportUpload] | None = None
 
 
 def seed(state: SimulatedGitHub) -> None:
@@ -69,6 +82,11 @@ def default_scenario() -> list[Step]:
         Step("bob approves the pull request", _bob_approves),
         Step("alice pushes a fix to the same branch", _push_fix),
         Step("CI reports `ci/build` success on the new head", _ci_green),
+        Step(
+            "CI uploads its coverage report (LCOV) for the new head to paasbot",
+            _nothing,
+            upload=_coverage_report,
+        ),
         Step("carol comments on the pull request", _carol_comments),
     ]
 
@@ -106,3 +124,24 @@ def _bob_approves(state: SimulatedGitHub) -> object:
 
 def _carol_comments(state: SimulatedGitHub) -> object:
     return actors_pulls.comment(state, REPOSITORY, 1, "carol", "Nice, thanks!")
+
+
+def _nothing(_state: SimulatedGitHub) -> object:
+    return None
+
+
+def _coverage_report(state: SimulatedGitHub) -> ReportUpload:
+    """The tests ran `handle` but never `retry`: the new helper's line is not covered."""
+    head = state.pull(REPOSITORY, 1).head_sha
+    records = [
+        "SF:/home/runner/work/payments/payments/services/api/handler.py",
+        "DA:1,3",
+        "DA:2,3",
+        "end_of_record",
+        "SF:/home/runner/work/payments/payments/services/api/retry.py",
+        "DA:1,1",
+        "DA:2,0",
+        "end_of_record",
+    ]
+    body = ("\n".join(records) + "\n").encode()
+    return ReportUpload(REPOSITORY, head, "coverage", "unit", body)

@@ -1,0 +1,103 @@
+"""The `coverage` action end to end: CI uploads an LCOV report through paasbot's report intake,
+the PR gets the `paasbot/coverage` check run with annotations on its uncovered added lines and one
+sticky comment, which a second push updates in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from app.reports.tokens import upload_token
+from app.sandbox import SimulatedGitHub
+from app.sandbox.conformance import ConformanceChecker
+from app.sandbox.demo import DemoStage
+from app.sandbox.ops.issues import comments_on
+from tests.e2e_world import check_runs_named, running_stage
+
+REPO = "acme/calc"
+CONFIG = """
+rules:
+  - name: Coverage
+    do:
+      coverage: {patch_target: 75%}
+"""
+BASE = "def add(a, b):\n    return a + b\n"
+HEAD = BASE + "\n\ndef sub(a, b):\n    if a > b:\n        return a - b\n    return b - a\n"
+
+
+def lcov(path: str, hits: dict[int, int]) -> bytes:
+    lines = [f"SF:{path}", *(f"DA:{line},{count}" for line, count in hits.items())]
+    return ("\n".join([*lines, "end_of_record"]) + "\n").encode()
+
+
+@pytest.fixture
+def stage_for(
+    database_url: str,
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> Callable[..., Any]:
+    def make(state: SimulatedGitHub) -> Any:
+        return running_stage(state, database_url, conformance_checker, request)
+
+    return make
+
+
+def world() -> SimulatedGitHub:
+    state = SimulatedGitHub(app_id=4242, app_slug="paasbot")
+    installation = state.add_installation("acme")
+    files = {".paasbot.yml": CONFIG, "calc/ops.py": BASE}
+    state.add_repository(installation, "calc", files=files)
+    return state
+
+
+async def upload(stage: DemoStage, sha: str, body: bytes) -> dict[str, Any]:
+    token = upload_token(stage.bot.settings.webhook_secret, REPO)
+    url = f"{stage.paasbot_url}/api/reports/{REPO}/{sha}?kind=coverage&name=unit"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
+        assert response.status == 202, await response.text()
+        return await response.json()
+
+
+async def test_an_uploaded_report_reaches_the_pr_as_a_check_annotations_and_one_comment(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        state.commit(REPO, "sub", {"calc/ops.py": HEAD}, author="alice")
+        pull = state.open_pull(REPO, "Add sub", head_ref="sub")
+        await stage.settle()
+        assert check_runs_named(state, REPO, pull.head_sha, "paasbot/coverage") == []
+        # /home/runner/... is how GitHub Actions names the file: mapped onto calc/ops.py.
+        path = "/home/runner/work/calc/calc/calc/ops.py"
+        answer = await upload(
+            stage, pull.head_sha, lcov(path, {1: 1, 2: 1, 5: 1, 6: 1, 7: 0, 8: 0})
+        )
+        assert answer["pull_requests"] == [pull.number]
+        await stage.settle()
+        (check,) = check_runs_named(state, REPO, pull.head_sha, "paasbot/coverage")
+        # Added executable lines 5, 6, 7 and 8; 5 and 6 covered: 50% < 75%.
+        assert check.conclusion == "failure"
+        assert check.output["title"].startswith("Patch 50.00% · project 66.66%")
+        assert [(a["start_line"], a["end_line"]) for a in check.annotations] == [(7, 8)]
+        assert check.annotations[0]["path"] == "calc/ops.py"
+        first = [c for c in comments_on(state, REPO, pull.number) if "paasbot:coverage" in c.body]
+        assert len(first) == 1 and "**Patch coverage: 50.00%**" in first[0].body
+
+        better = HEAD.replace("return b - a", "return abs(b - a)")
+        state.commit(REPO, "sub", {"calc/ops.py": better}, author="alice")
+        await stage.settle()
+        await upload(stage, pull.head_sha, lcov(path, {1: 1, 2: 1, 5: 1, 6: 1, 7: 1, 8: 1}))
+        await stage.settle()
+        (check,) = check_runs_named(state, REPO, pull.head_sha, "paasbot/coverage")
+        assert check.conclusion == "success"
+        assert check.annotations == []
+        sticky = [c for c in comments_on(state, REPO, pull.number) if "paasbot:coverage" in c.body]
+        assert len(sticky) == 1, "one sticky comment, edited in place"
+        assert sticky[0].id == first[0].id
+        assert "**Patch coverage: 100.00%**" in sticky[0].body
