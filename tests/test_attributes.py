@@ -18,7 +18,11 @@ TABLE = {
         " commented-reviews-by review-requested check-success check-failure check-pending"
         " check-neutral check-skipped"
     ),
-    Kind.NUMBER: "number #commits #commits-behind additions deletions changed-lines",
+    # The brief's numbers, and the coverage figures (issue 6).
+    Kind.NUMBER: (
+        "number #commits #commits-behind additions deletions changed-lines"
+        " coverage-patch coverage-project"
+    ),
     Kind.BOOLEAN: "draft conflict from-fork merged closed locked prerelease",
     Kind.TIME: "created-at updated-at",
 }

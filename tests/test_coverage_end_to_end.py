@@ -101,3 +101,28 @@ async def test_an_uploaded_report_reaches_the_pr_as_a_check_annotations_and_one_
         assert len(sticky) == 1, "one sticky comment, edited in place"
         assert sticky[0].id == first[0].id
         assert "**Patch coverage: 100.00%**" in sticky[0].body
+
+
+async def test_coverage_figures_are_attributes_other_rules_can_test(
+    stage_for: Callable[..., Any],
+) -> None:
+    config = CONFIG + (
+        "  - name: Well tested\n"
+        '    if: ["coverage-patch>=75", "coverage-project>=60"]\n'
+        "    do:\n"
+        "      label: {toggle: [well-tested]}\n"
+    )
+    state = world()
+    state.commit(REPO, "main", {".paasbot.yml": config}, author="alice")
+    async with stage_for(state) as stage:
+        state.commit(REPO, "sub", {"calc/ops.py": HEAD}, author="alice")
+        pull = state.open_pull(REPO, "Add sub", head_ref="sub")
+        await stage.settle()
+        summary = check_runs_named(state, REPO, pull.head_sha, "paasbot")[0].output["summary"]
+        assert "✗ `coverage-patch>=75` — coverage-patch: *none*" in summary
+        path = "calc/ops.py"
+        await upload(stage, pull.head_sha, lcov(path, {1: 1, 2: 1, 5: 1, 6: 1, 7: 1, 8: 0}))
+        await stage.settle()
+        summary = check_runs_named(state, REPO, pull.head_sha, "paasbot")[0].output["summary"]
+        assert "✓ `coverage-patch>=75` — coverage-patch: `75.00`" in summary
+        assert "well-tested" in state.pull(REPO, pull.number).labels

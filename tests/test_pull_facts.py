@@ -12,6 +12,7 @@ from app.engine.attributes import ATTRIBUTES, Scope
 from app.engine.conditions import attributes_used, evaluate, parse_tree
 from app.engine.permissions import PermissionCache
 from app.engine.pull_facts import (
+    PROVIDED,
     PULL_ATTRIBUTES,
     FactNeeds,
     FactNotPrepared,
@@ -52,7 +53,8 @@ from tests.facts_world import (  # noqa: F401
     world_fixture,
 )
 
-PR_ATTRIBUTES = {a.name for a in ATTRIBUTES if a.scope is Scope.PULL_REQUEST}
+# Those GitHub answers (the coverage figures are computed by paasbot and provided).
+PR_ATTRIBUTES = {a.name for a in ATTRIBUTES if a.scope is Scope.PULL_REQUEST} - PROVIDED
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
@@ -639,3 +641,16 @@ def test_needs_of() -> None:
         counted=frozenset({"files", "label"}),
     )
     assert needs_of([]) == FactNeeds()
+
+
+async def test_coverage_figures_are_provided_not_fetched(
+    api: InstallationAPI, busy: PullRequest, log: CallLog
+) -> None:
+    facts = facts_for(api, busy.number)
+    await facts.prepare({"coverage-patch"})
+    assert facts.value("coverage-patch") is None, "not provided yet"
+    facts.provide({"coverage-patch": 81.5, "coverage-project": None})
+    assert (facts.value("coverage-patch"), facts.value("coverage-project")) == (81.5, None)
+    assert log.calls() == []
+    with pytest.raises(ValueError, match="fetched from GitHub"):
+        facts.provide({"title": "x"})

@@ -70,6 +70,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     *_many(Kind.LIST, "check-success check-failure check-pending check-neutral check-skipped"),
     *_many(Kind.NUMBER, "number #commits #commits-behind additions deletions changed-lines"),
+    # Computed by paasbot from the coverage reports CI uploaded for the head commit.
+    *_many(Kind.NUMBER, "coverage-patch coverage-project"),
     *_many(Kind.BOOLEAN, "draft conflict from-fork merged closed locked"),
     *_many(Kind.TIME, "created-at updated-at"),
     Attribute("tag", Kind.TEXT, scope=Scope.RELEASE),

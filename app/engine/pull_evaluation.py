@@ -13,21 +13,25 @@ from datetime import UTC, datetime
 from gidgethub import BadRequest, RateLimitExceeded
 
 from app.actions.base import PullTarget
+from app.actions.coverage import CoverageOptions
 from app.actions.registry import ACTIONS
 from app.config.loader import LoadedConfig
 from app.config.model import Config, Rule
 from app.config.triggers import event_names, is_release_only
 from app.engine.command_answers import CommandAnswers, answer_commands
 from app.engine.commands import CommandRequest, command_from_payload
+from app.engine.conditions import FactValue
 from app.engine.config_check import check_pull_config
 from app.engine.evaluate import RuleResult, evaluate_rules
 from app.engine.execute import ActionExecutor, ActionReport
 from app.engine.memory import PullMemory
-from app.engine.pull_facts import PullRequestFacts, needs_of
+from app.engine.pull_facts import PROVIDED, PullRequestFacts, needs_of
 from app.engine.services import EngineServices
 from app.engine.summary import SummaryView, summary_content
 from app.engine.teams import TeamDirectory
 from app.github.checks import publish_check_run
+from app.reports.coverage_model import ReportError
+from app.reports.pull_coverage import Computed, pull_coverage
 from app.store.db import Database
 from app.store.deliveries import StoredDelivery
 from app.store.pull_memory import load_memory, save_memory
@@ -138,8 +142,12 @@ class PullEvaluation:
             permissions=self.services.permissions,
             own_app_id=self.services.own_app_id,
         )
-        await facts.prepare_for(needs_of(rule.conditions for rule in rules if rule.conditions))
-        await facts.prepare(action_attributes(rules))
+        needs = needs_of(rule.conditions for rule in rules if rule.conditions)
+        read_by_actions = action_attributes(rules)
+        if (needs.attributes | read_by_actions) & PROVIDED:
+            facts.provide(await coverage_facts(self.target, rules))
+        await facts.prepare_for(needs)
+        await facts.prepare(read_by_actions)
         events = self.wakeup.events | frozenset(answers.events)
         now = datetime.fromtimestamp(self.now, UTC)
         results = evaluate_rules(rules, facts, events, now)
@@ -147,6 +155,24 @@ class PullEvaluation:
             self.target, facts, facts.prepared_values(), memory, config.dry_run, self.now
         )
         return results, await executor.run(results), facts
+
+
+async def coverage_facts(target: PullTarget, rules: list[Rule]) -> dict[str, FactValue]:
+    """`coverage-patch` and `coverage-project` of the head commit's reports, read with the
+    options of the first `coverage` action (none until the reports it waits for arrived)."""
+    options = next(
+        (spec.options for rule in rules for spec in rule.actions if spec.name == "coverage"),
+        CoverageOptions(),
+    )
+    assert isinstance(options, CoverageOptions)
+    try:
+        found = await pull_coverage(target, options.name, options.path_fixes, options.wait_for)
+    except ReportError:
+        found = None
+    if not isinstance(found, Computed):
+        return {"coverage-patch": None, "coverage-project": None}
+    figures = found.figures
+    return {"coverage-patch": figures.patch.percent, "coverage-project": figures.project}
 
 
 def pull_request_rules(config: Config) -> list[Rule]:

@@ -71,6 +71,8 @@ __all__ = [
 ]
 
 SUMMARY_CHECK_NAME = "paasbot"
+# Attributes the caller computes and provides (None until it does).
+PROVIDED = frozenset({"coverage-patch", "coverage-project"})
 CHECK_STATES = ("success", "failure", "pending", "neutral", "skipped")
 Json = Mapping[str, Any]
 
@@ -499,9 +501,18 @@ class PullRequestFacts:
             return self.sender
         if known is not None and known.scope is Scope.RELEASE:
             return None
+        if attribute in PROVIDED:
+            return self._values.get(attribute)
         raise FactNotPrepared(
             f"the attribute {attribute!r} was not prepared: call prepare() with it first"
         )
+
+    def provide(self, values: Mapping[str, FactValue]) -> None:
+        """Facts paasbot computes itself (coverage), given by the caller."""
+        for name, value in values.items():
+            if name not in PROVIDED:
+                raise ValueError(f"{name!r} is fetched from GitHub, not provided")
+            self._values[name] = value
 
     def count(self, attribute: str) -> int | None:
         """`#files` is the pull's changed_files (GitHub's count: a rename is one file, and the

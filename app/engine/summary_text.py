@@ -44,6 +44,8 @@ def show_value(value: FactValue) -> str:
         return "yes" if value else "no"
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
+    if isinstance(value, float):
+        return _code(f"{value:.2f}")
     if isinstance(value, list | tuple):
         if not value:
             return "*none*"
