@@ -6,16 +6,16 @@ changes."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.base import ActionInput, Change, Plan, Status
 from app.actions.options import ActionOptions
+from app.actions.writes import check_run_writer
 from app.engine.summary_text import conditions_markdown
 from app.engine.templates import TemplateProblem, check_template, render
-from app.github.checks import CheckRunContent, is_current, publish_check_run
+from app.github.checks import CheckRunContent, is_current
 
 CheckName = Annotated[str, Field(min_length=1, max_length=100)]
 # The summary and the configuration check.
@@ -74,7 +74,7 @@ class CheckAction:
         target = given.target
         if await is_current(target.db, target.repository, target.head_sha, content):
             return Plan(status=status, detail=detail)
-        change = Change(f"set {shown}", _publisher(target, content, given.now))
+        change = Change(f"set {shown}", check_run_writer(target, content, given.now))
         return Plan((change,), status=status, detail=detail)
 
 
@@ -94,14 +94,3 @@ def _content(given: ActionInput, options: CheckOptions) -> tuple[CheckRunContent
     summary = "\n\n".join(parts) or f"The rule {given.rule!r} has no conditions."
     name = check_name(given.rule, options)
     return CheckRunContent(name, title or default_title, summary, conclusion), problem
-
-
-def _publisher(
-    target: PullTarget, content: CheckRunContent, now: float
-) -> Callable[[], Awaitable[None]]:
-    async def publish() -> None:
-        await publish_check_run(
-            target.db, target.api, target.repository, target.head_sha, content, now
-        )
-
-    return publish

@@ -7,13 +7,13 @@ are read before posting, so a crash between posting and remembering it cannot po
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
+from app.actions.writes import comment_writer
 from app.engine.templates import TemplateProblem, check_template, render
 
 
@@ -67,7 +67,7 @@ async def _post_plan(given: ActionInput, transition: int) -> Plan:
     except TemplateProblem as problem:
         return Plan(status=Status.FAILED, detail=problem.message)
     text = f"{body}\n\n{marker}"
-    return Plan((Change("post a comment", _poster(given.target, text)),), memory=remembered)
+    return Plan((Change("post a comment", comment_writer(given.target, text)),), memory=remembered)
 
 
 def _marker(rule: str, transition: int) -> str:
@@ -78,14 +78,3 @@ def _marker(rule: str, transition: int) -> str:
 async def _already_posted(target: PullTarget, marker: str) -> bool:
     comments = await target.snapshot.issue_comments()
     return any(marker in (comment.get("body") or "") for comment in comments)
-
-
-def _poster(target: PullTarget, body: str) -> Callable[[], Awaitable[None]]:
-    async def post() -> None:
-        await target.api.post(
-            "/repos/{+repository}/issues/{number}/comments",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"body": body},
-        )
-
-    return post

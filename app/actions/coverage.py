@@ -13,7 +13,8 @@ from pydantic import Field
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions, Percent
-from app.github.checks import CheckRunContent, is_current, publish_check_run
+from app.actions.writes import check_run_writer, comment_writer
+from app.github.checks import CheckRunContent, is_current
 from app.reports import coverage_summary as shown
 from app.reports.coverage_model import ReportError
 from app.reports.pull_coverage import Computed, Waiting, pull_coverage
@@ -67,7 +68,10 @@ async def _publish_plan(given: ActionInput, options: CoverageOptions, result: Co
     changes = []
     if not await is_current(target.db, target.repository, target.head_sha, content):
         changes.append(
-            Change(f"set `{CHECK_NAME}` {verdict.conclusion}", _checker(target, content, given.now))
+            Change(
+                f"set `{CHECK_NAME}` {verdict.conclusion}",
+                check_run_writer(target, content, given.now),
+            )
         )
     if options.comment:
         comment = await _comment_change(target, f"### Coverage: {title}\n\n{summary}")
@@ -76,23 +80,12 @@ async def _publish_plan(given: ActionInput, options: CoverageOptions, result: Co
     return Plan(tuple(changes), detail=detail)
 
 
-def _checker(
-    target: PullTarget, content: CheckRunContent, now: float
-) -> Callable[[], Awaitable[None]]:
-    async def publish() -> None:
-        await publish_check_run(
-            target.db, target.api, target.repository, target.head_sha, content, now
-        )
-
-    return publish
-
-
 async def _comment_change(target: PullTarget, text: str) -> Change | None:
     """Posts the sticky comment, or edits it when its text changed; None when it is current."""
     body = f"{text}\n\n{MARKER}"
     existing = _sticky(await target.snapshot.issue_comments())
     if existing is None:
-        return Change("post the coverage comment", _poster(target, body))
+        return Change("post the coverage comment", comment_writer(target, body))
     if existing.get("body") == body:
         return None
     return Change("update the coverage comment", _editor(target, existing["id"], body))
@@ -101,17 +94,6 @@ async def _comment_change(target: PullTarget, text: str) -> Change | None:
 def _sticky(comments: list[Any]) -> Any:
     ours = [comment for comment in comments if MARKER in (comment.get("body") or "")]
     return ours[0] if ours else None
-
-
-def _poster(target: PullTarget, body: str) -> Callable[[], Awaitable[None]]:
-    async def post() -> None:
-        await target.api.post(
-            "/repos/{+repository}/issues/{number}/comments",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"body": body},
-        )
-
-    return post
 
 
 def _editor(target: PullTarget, comment_id: int, body: str) -> Callable[[], Awaitable[None]]:
