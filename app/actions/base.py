@@ -62,6 +62,9 @@ class PullTarget:
     # Shared caches: team members and collaborators' permissions (None: a fresh one).
     teams: TeamCache | None = None
     permissions: PermissionCache | None = None
+    # Results computed once per evaluation and shared (e.g. coverage, read by conditions and
+    # by the coverage action alike).
+    computed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,17 @@ async def pull_coverage(
     target: PullTarget, name: str | None, fixes: Sequence[str], wait_for: int
 ) -> Waiting | Computed:
     """ReportError when a stored report cannot be read (it was checked at upload, so only a
-    parser change can cause it)."""
+    parser change can cause it). Computed once per evaluation for the same options."""
+    key = ("coverage", name, tuple(fixes), wait_for)
+    known = target.computed.get(key)
+    if not isinstance(known, Waiting | Computed):
+        known = target.computed[key] = await _compute(target, name, fixes, wait_for)
+    return known
+
+
+async def _compute(
+    target: PullTarget, name: str | None, fixes: Sequence[str], wait_for: int
+) -> Waiting | Computed:
     head_reports = await _reports(target, target.head_sha, name)
     if len(head_reports) < wait_for:
         return Waiting(len(head_reports), wait_for)
