@@ -126,3 +126,23 @@ async def test_coverage_figures_are_attributes_other_rules_can_test(
         summary = check_runs_named(state, REPO, pull.head_sha, "paasbot")[0].output["summary"]
         assert "✓ `coverage-patch>=75` — coverage-patch: `75.00`" in summary
         assert "well-tested" in state.pull(REPO, pull.number).labels
+
+
+async def test_an_upload_wakes_rules_on_the_report_event(stage_for: Callable[..., Any]) -> None:
+    config = CONFIG + (
+        "  - name: Thanks\n"
+        "    on: [report.coverage]\n"
+        "    do:\n"
+        "      comment: {body: 'coverage received'}\n"
+    )
+    state = world()
+    state.commit(REPO, "main", {".paasbot.yml": config}, author="alice")
+    async with stage_for(state) as stage:
+        state.commit(REPO, "sub", {"calc/ops.py": HEAD}, author="alice")
+        pull = state.open_pull(REPO, "Add sub", head_ref="sub")
+        await stage.settle()
+        assert not [c for c in comments_on(state, REPO, pull.number) if "received" in c.body]
+        await upload(stage, pull.head_sha, lcov("calc/ops.py", {5: 1, 6: 1}))
+        await stage.settle()
+        thanks = [c for c in comments_on(state, REPO, pull.number) if "received" in c.body]
+        assert len(thanks) == 1

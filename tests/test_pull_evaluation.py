@@ -69,3 +69,9 @@ rules:
 """
     )
     assert action_attributes(rules) == {"author", "approved-reviews-by", "number"}
+
+
+def test_what_woke_the_pr_without_a_delivery_is_an_event_too() -> None:
+    wakeup = wakeup_from([], [("report", "coverage")])
+    assert wakeup.events == {"report", "report.coverage"}
+    assert wakeup.sender is None

@@ -41,6 +41,8 @@ EVENT_ACTIONS: dict[str, frozenset[str]] = {
     ),
     # Comment commands (`/paasbot update`) reach rules as the events `command.<name>`.
     "command": frozenset({"refresh", "update", "merge"}),
+    # A report CI uploaded for the PR's head (`POST /api/reports/...`): `report.<kind>`.
+    "report": frozenset({"coverage", "lint"}),
 }
 
 RELEASE_EVENTS = frozenset({"release"})

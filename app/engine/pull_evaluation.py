@@ -46,8 +46,14 @@ class Wakeup:
     commands: tuple[CommandRequest, ...] = ()
 
 
-def wakeup_from(deliveries: Iterable[StoredDelivery]) -> Wakeup:
+def wakeup_from(
+    deliveries: Iterable[StoredDelivery], undelivered: Iterable[tuple[str, str | None]] = ()
+) -> Wakeup:
+    """`undelivered`: (event, action) of what woke the PR without a webhook delivery (a report
+    upload), which has no payload, so no sender and no commands."""
     events: set[str] = set()
+    for event, action in undelivered:
+        events |= event_names(event, action)
     sender: str | None = None
     commands: list[CommandRequest] = []
     for delivery in deliveries:

@@ -24,7 +24,9 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     await _refresh_index(context, claim, snapshot)
     async with context.db.reader() as conn:
         deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
-    wakeup = wakeup_from(deliveries)
+    delivered = {delivery.id for delivery in deliveries}
+    undelivered = [(e.event, e.action) for e in claim.events if e.delivery_id not in delivered]
+    wakeup = wakeup_from(deliveries, undelivered)
     if not await snapshot.is_open():
         # No review request of a closed PR is outstanding, whatever the rules say now.
         async with context.db.transaction() as conn:
