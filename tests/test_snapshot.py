@@ -10,7 +10,7 @@ import pytest
 
 from app.engine.snapshot import PullRequestSnapshot
 from app.github.client import InstallationAPI
-from app.sandbox.actors_pulls import comment, review
+from app.sandbox.actors_pulls import DraftComment, comment, review
 from app.sandbox.actors_repos import post_status
 from app.sandbox.models import CheckRunPatch
 from app.sandbox.ops.pulls import create_pull
@@ -133,6 +133,18 @@ async def test_issue_comments(api: InstallationAPI, world: World, pull: int, log
     ]
     await snapshot.issue_comments()
     assert log.calls() == [f"GET /repos/{REPO}/issues/{pull}/comments"]
+
+
+async def test_review_comments(api: InstallationAPI, world: World, pull: int, log: CallLog) -> None:
+    inline = DraftComment(path="src/app.py", body="why?", line=11)
+    review(world.state, REPO, pull, "carol", "COMMENT", "", comments=[inline])
+    snapshot = snapshot_of(api, pull)
+    comments = await snapshot.review_comments()
+    assert [(item["path"], item["line"], item["body"]) for item in comments] == [
+        ("src/app.py", 11, "why?")
+    ]
+    await snapshot.review_comments()
+    assert log.calls() == [f"GET /repos/{REPO}/pulls/{pull}/comments"]
 
 
 async def test_combined_statuses_are_the_latest_per_context(

@@ -60,6 +60,10 @@ class PullRequestSnapshot:
         """`GET /repos/{repo}/pulls/{number}/files`, every page."""
         return await self._once("files", lambda: self._list(f"{_PULL}/files"))
 
+    async def review_comments(self) -> list[Json]:
+        """`GET /repos/{repo}/pulls/{number}/comments` (inline review comments), every page."""
+        return await self._once("review_comments", lambda: self._list(f"{_PULL}/comments"))
+
     async def issue_comments(self) -> list[Json]:
         """`GET /repos/{repo}/issues/{number}/comments`, every page, oldest first."""
         url = "/repos/{+repository}/issues/{number}/comments"
