@@ -265,7 +265,10 @@ async def test_a_gate_whose_template_fails_once_the_rule_stops_matching_still_fa
     assert "No first item, sequence was empty" in run.output["summary"]
 
 
-@pytest.mark.parametrize("name", ["paasbot/config", "PAASBOT/Config", "Paasbot"])
+@pytest.mark.parametrize(
+    "name",
+    ["paasbot/config", "PAASBOT/Config", "Paasbot", "paasbot/coverage", "paasbot/lint/ruff"],
+)
 def test_paasbots_own_check_names_are_refused(name: str) -> None:
     with pytest.raises(ValueError, match="paasbot's own check"):
         CheckOptions(name=name)

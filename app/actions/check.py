@@ -18,8 +18,14 @@ from app.engine.templates import TemplateProblem, check_template, render
 from app.github.checks import CheckRunContent, is_current
 
 CheckName = Annotated[str, Field(min_length=1, max_length=100)]
-# The summary and the configuration check.
-RESERVED_NAMES = frozenset({"paasbot", "paasbot/config"})
+# The summary, the configuration check, and the report actions' checks.
+RESERVED_NAMES = frozenset({"paasbot", "paasbot/config", "paasbot/coverage", "paasbot/lint"})
+RESERVED_PREFIXES = ("paasbot/lint/",)
+
+
+def is_reserved(name: str) -> bool:
+    folded = name.strip().casefold()
+    return folded in RESERVED_NAMES or folded.startswith(RESERVED_PREFIXES)
 
 
 class CheckOptions(ActionOptions):
@@ -31,7 +37,7 @@ class CheckOptions(ActionOptions):
     @field_validator("name")
     @classmethod
     def _not_reserved(cls, name: str | None) -> str | None:
-        if name is not None and name.strip().casefold() in RESERVED_NAMES:
+        if name is not None and is_reserved(name):
             raise ValueError(f"{name.strip()!r} is the name of paasbot's own check; choose another")
         return name
 
@@ -52,7 +58,7 @@ def check_name(rule: str, options: CheckOptions) -> str:
     if options.name:
         return options.name
     default = f"paasbot/{rule}"
-    if default.strip().casefold() in RESERVED_NAMES:
+    if is_reserved(default):
         default = f"paasbot/rule: {rule}"
     return default[:100]
 
