@@ -15,6 +15,7 @@ from app.reports.coverage_summary import CoverageFigures
 from app.reports.diff_lines import added_lines_from_files
 from app.reports.patch_coverage import patch_coverage, project_coverage
 from app.reports.path_mapping import resolve_paths
+from app.reports.repo_files import repository_files
 from app.store.reports import StoredReport, load_reports
 
 
@@ -50,7 +51,7 @@ async def _compute(
         return Waiting(len(head_reports), wait_for)
     pull = await target.snapshot.pull()
     head = _merged(head_reports)
-    repo_files = await _tree(target, target.head_sha)
+    repo_files = await repository_files(target, target.head_sha)
     paths = resolve_paths(head.files, repo_files, sources=head.sources, fixes=fixes)
     changed = added_lines_from_files(await target.snapshot.files())
     patch = patch_coverage(head, changed, paths.mapping)
@@ -71,15 +72,6 @@ def _merged(stored: list[StoredReport]) -> CoverageReport:
     return merge_reports(parse_coverage(report.body) for report in stored)
 
 
-async def _tree(target: PullTarget, sha: str) -> list[str]:
-    """The repository's file paths at `sha` (one request; GitHub truncates beyond 100,000)."""
-    tree = await target.api.getitem(
-        "/repos/{+repository}/git/trees/{sha}?recursive=1",
-        url_vars={"repository": target.repository, "sha": sha},
-    )
-    return [item["path"] for item in tree.get("tree", []) if item.get("type") == "blob"]
-
-
 async def _base_project(
     target: PullTarget, base_sha: str, name: str | None, fixes: Sequence[str]
 ) -> float | None:
@@ -88,7 +80,7 @@ async def _base_project(
         return None
     try:
         base = _merged(stored)
-        files = await _tree(target, base_sha)
+        files = await repository_files(target, base_sha)
     except (ReportError, BadRequest):
         return None
     mapping = resolve_paths(base.files, files, sources=base.sources, fixes=fixes).mapping
