@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 from app.reports.coverage_formats._common import count, finished, line_number, shorten
-from app.reports.coverage_formats._xml import XmlSource, elements, expect_root
 from app.reports.coverage_model import CoverageReport, FileCoverage, ReportError
+from app.reports.xml_stream import XmlSource, elements, expect_root
 
 FORMAT = "cobertura"
 WHAT = "Cobertura XML"

@@ -19,8 +19,8 @@ The external DTD the DOCTYPE names is neither fetched nor read."""
 from __future__ import annotations
 
 from app.reports.coverage_formats._common import count, finished, line_number, shorten
-from app.reports.coverage_formats._xml import XmlSource, elements, expect_root
 from app.reports.coverage_model import CoverageReport, FileCoverage, ReportError
+from app.reports.xml_stream import XmlSource, elements, expect_root
 
 FORMAT = "jacoco"
 WHAT = "JaCoCo XML"
