@@ -1,4 +1,5 @@
-"""The lines a PR adds, from GitHub's unified diff and from the pulls/{n}/files entries."""
+"""The lines a PR adds, and the lines its hunks show, from GitHub's unified diff and from the
+pulls/{n}/files entries."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.reports.diff_lines import (
     added_lines,
     added_lines_from_files,
     group_ranges,
+    merge_ranges,
 )
 
 NEW_FILE = """\
@@ -210,14 +212,19 @@ def changed(
     status: str = "modified",
     previous: str | None = None,
     patch_missing: bool = False,
+    hunks: tuple[tuple[int, int], ...] = (),
 ) -> ChangedFile:
-    return ChangedFile(path, previous, frozenset(added), status, patch_missing)
+    return ChangedFile(path, previous, frozenset(added), status, patch_missing, hunks)
 
 
 # (diff, files-API status, expected)
 CASES = {
-    "new file": (NEW_FILE, "added", changed("app/new.py", {1, 2, 3, 4}, "added")),
-    "modified, three hunks": (MODIFIED, "modified", changed("app/calc.py", {2, 12, 13, 33})),
+    "new file": (NEW_FILE, "added", changed("app/new.py", {1, 2, 3, 4}, "added", hunks=((1, 4),))),
+    "modified, three hunks": (
+        MODIFIED,
+        "modified",
+        changed("app/calc.py", {2, 12, 13, 33}, hunks=((1, 6), (11, 17), (32, 34))),
+    ),
     "renamed, unchanged": (
         RENAMED_UNCHANGED,
         "renamed",
@@ -226,24 +233,44 @@ CASES = {
     "renamed, changed": (
         RENAMED_CHANGED,
         "renamed",
-        changed("pkg/new_name.py", {2}, "renamed", "lib/old_name.py"),
+        changed("pkg/new_name.py", {2}, "renamed", "lib/old_name.py", hunks=((1, 4),)),
     ),
     "deleted": (DELETED, "removed", changed("app/gone.py", set(), "removed")),
     "binary, new": (BINARY_NEW, "added", changed("docs/logo.png", set(), "added")),
     "binary, modified": (BINARY_MODIFIED, "modified", changed("docs/logo.png")),
-    "no newline at end of file": (NO_NEWLINE_AT_EOF, "modified", changed("app/tail.py", {2, 3})),
+    "no newline at end of file": (
+        NO_NEWLINE_AT_EOF,
+        "modified",
+        changed("app/tail.py", {2, 3}, hunks=((1, 3),)),
+    ),
     "line added after a last line without newline": (
         NO_NEWLINE_BEFORE,
         "modified",
-        changed("app/tail.py", {2, 3}),
+        changed("app/tail.py", {2, 3}, hunks=((1, 3),)),
     ),
     "mode change only": (MODE_ONLY, "changed", changed("scripts/run.sh")),
     "empty new file": (EMPTY_NEW_FILE, "added", changed("pkg/__init__.py", set(), "added")),
-    "quoted non-ASCII path": (QUOTED_PATH, "modified", changed("docs/café.md", {2})),
-    "spaces in the path": (SPACE_IN_PATH, "modified", changed("my docs/read me.md", {4})),
-    "copied": (COPIED, "copied", changed("app/copy.py", {1}, "added", "app/base.py")),
-    "trimmed empty context line": (TRIMMED_CONTEXT, "modified", changed("app/t.py", {3})),
-    "submodule bump": (SUBMODULE, "modified", changed("vendor/lib", {1})),
+    "quoted non-ASCII path": (
+        QUOTED_PATH,
+        "modified",
+        changed("docs/café.md", {2}, hunks=((1, 2),)),
+    ),
+    "spaces in the path": (
+        SPACE_IN_PATH,
+        "modified",
+        changed("my docs/read me.md", {4}, hunks=((3, 4),)),
+    ),
+    "copied": (
+        COPIED,
+        "copied",
+        changed("app/copy.py", {1}, "added", "app/base.py", hunks=((1, 2),)),
+    ),
+    "trimmed empty context line": (
+        TRIMMED_CONTEXT,
+        "modified",
+        changed("app/t.py", {3}, hunks=((1, 4),)),
+    ),
+    "submodule bump": (SUBMODULE, "modified", changed("vendor/lib", {1}, hunks=((1, 1),))),
 }
 
 
@@ -307,7 +334,7 @@ def test_a_crlf_file_in_an_lf_diff() -> None:
         "\r\n"
         "+echo hi\r\n"
     )
-    assert added_lines(diff) == {"win.bat": changed("win.bat", {3})}
+    assert added_lines(diff) == {"win.bat": changed("win.bat", {3}, hunks=((1, 3),))}
 
 
 def test_an_empty_diff_changes_nothing() -> None:
@@ -386,11 +413,11 @@ ENTRY_CASES = {
             "patch": "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n"
             "\\ No newline at end of file",
         },
-        changed("t.py", {2}),
+        changed("t.py", {2}, hunks=((1, 2),)),
     ),
     "CRLF patch": (
         {"filename": "w.py", "status": "modified", "patch": "@@ -1 +1,2 @@\r\n a\r\n+b"},
-        changed("w.py", {2}),
+        changed("w.py", {2}, hunks=((1, 2),)),
     ),
     "several hunks": (
         {
@@ -398,11 +425,11 @@ ENTRY_CASES = {
             "status": "modified",
             "patch": "@@ -1,2 +1,3 @@\n a\n+b\n c\n@@ -40 +41,3 @@ def f():\n x\n+y\n+z",
         },
-        changed("m.py", {2, 42, 43}),
+        changed("m.py", {2, 42, 43}, hunks=((1, 3), (41, 43))),
     ),
     "unknown status": (
         {"filename": "u.py", "status": "someday", "patch": "@@ -1 +1 @@\n-a\n+b"},
-        changed("u.py", {1}),
+        changed("u.py", {1}, hunks=((1, 1),)),
     ),
 }
 
@@ -446,3 +473,165 @@ def test_unreadable_files_entries(entry: dict[str, object]) -> None:
 )
 def test_group_ranges(lines: list[int], ranges: list[tuple[int, int]]) -> None:
     assert group_ranges(lines) == ranges
+
+
+# Deletions without context (`git diff -U0`): a hunk that only deletes shows no head line.
+DELETIONS_ONLY = """\
+diff --git a/app/trim.py b/app/trim.py
+index 1111111..2222222 100644
+--- a/app/trim.py
++++ b/app/trim.py
+@@ -3,2 +2,0 @@ def f():
+-    x = 1
+-    y = 2
+@@ -10 +8,2 @@ def g():
+-    return 1
++    return 2
++    # done
+@@ -20,3 +18,0 @@ def g():
+-a
+-b
+-c
+"""
+
+# With context, a hunk that only deletes shows its context lines.
+DELETION_WITH_CONTEXT = """\
+diff --git a/app/cut.py b/app/cut.py
+index 1111111..2222222 100644
+--- a/app/cut.py
++++ b/app/cut.py
+@@ -1,5 +1,3 @@
+ a
+-b
+-c
+ d
+ e
+@@ -20,3 +18,4 @@
+ x
++y
+ z
+ w
+"""
+
+# A renamed file with edits in two hunks, and a new file: the head's line numbers.
+RENAMED_TWO_HUNKS = """\
+diff --git a/old/m.py b/new/m.py
+similarity index 80%
+rename from old/m.py
+rename to new/m.py
+index 1111111..2222222 100644
+--- a/old/m.py
++++ b/new/m.py
+@@ -2,3 +2,4 @@
+ b
++b2
+ c
+ d
+@@ -30,2 +31,2 @@
+-y
++Y
+ z
+diff --git a/new/n.py b/new/n.py
+new file mode 100644
+index 0000000..3333333
+--- /dev/null
++++ b/new/n.py
+@@ -0,0 +1,2 @@
++one
++two
+"""
+
+HUNK_CASES = {
+    "deletions only, no context": (
+        DELETIONS_ONLY,
+        {"app/trim.py": changed("app/trim.py", {8, 9}, hunks=((8, 9),))},
+    ),
+    "deletion with context": (
+        DELETION_WITH_CONTEXT,
+        {"app/cut.py": changed("app/cut.py", {19}, hunks=((1, 3), (18, 21)))},
+    ),
+    "renamed with edits, and a new file": (
+        RENAMED_TWO_HUNKS,
+        {
+            "new/m.py": changed(
+                "new/m.py", {3, 31}, "renamed", "old/m.py", hunks=((2, 5), (31, 32))
+            ),
+            "new/n.py": changed("new/n.py", {1, 2}, "added", hunks=((1, 2),)),
+        },
+    ),
+}
+
+
+def files_entries(diff: str, expected: dict[str, ChangedFile]) -> list[dict[str, object]]:
+    """The files API's entries for a diff of several files, split at each `diff --git`."""
+    parts = ["diff --git" + part for part in diff.split("diff --git")[1:]]
+    return [
+        files_entry(part, change.status, change)
+        for part, change in zip(parts, expected.values(), strict=True)
+    ]
+
+
+@pytest.mark.parametrize(("diff", "expected"), HUNK_CASES.values(), ids=HUNK_CASES.keys())
+def test_hunks_from_both_sources(diff: str, expected: dict[str, ChangedFile]) -> None:
+    assert added_lines(diff) == expected
+    assert added_lines_from_files(files_entries(diff, expected)) == expected
+
+
+def test_a_file_without_its_patch_has_no_hunks() -> None:
+    entry = {"filename": "big.py", "status": "modified", "additions": 9000}
+    found = added_lines_from_files([entry])["big.py"]
+    assert found.patch_missing
+    assert found.hunks == ()
+    assert not found.in_hunks(1)
+
+
+def test_a_removed_file_has_no_hunks() -> None:
+    removed = added_lines(DELETED)["app/gone.py"]
+    assert removed.hunks == ()
+    assert not removed.in_hunks(1)
+
+
+CALC = changed("app/calc.py", hunks=((1, 6), (11, 17), (32, 34)))
+
+
+@pytest.mark.parametrize(
+    ("line", "end_line", "inside"),
+    [
+        (0, None, False),
+        (1, None, True),
+        (6, None, True),
+        (7, None, False),
+        (10, None, False),
+        (11, None, True),
+        (17, None, True),
+        (34, None, True),
+        (35, None, False),
+        (3, 6, True),
+        (1, 6, True),
+        (5, 11, False),  # spans the gap between two hunks
+        (11, 17, True),
+        (12, 40, False),
+        (16, 18, False),
+        (40, 50, False),
+        (17, 3, True),  # an end before the start: the first line alone
+        (18, 12, False),
+    ],
+)
+def test_in_hunks(line: int, end_line: int | None, inside: bool) -> None:
+    assert CALC.in_hunks(line, end_line) is inside
+
+
+@pytest.mark.parametrize(
+    ("ranges", "merged"),
+    [
+        ([], ()),
+        ([(4, 4)], ((4, 4),)),
+        ([(10, 12), (1, 3)], ((1, 3), (10, 12))),
+        ([(1, 3), (4, 5)], ((1, 5),)),  # touching
+        ([(1, 3), (5, 5)], ((1, 3), (5, 5))),  # one line apart
+        ([(1, 10), (3, 4)], ((1, 10),)),  # contained
+        ([(10, 12), (1, 3), (4, 5), (11, 20)], ((1, 5), (10, 20))),
+    ],
+)
+def test_merge_ranges(ranges: list[tuple[int, int]], merged: tuple[tuple[int, int], ...]) -> None:
+    assert merge_ranges(ranges) == merged

@@ -11,6 +11,9 @@ out of a files entry whose diff is too large to show (its `additions` still coun
 A binary file has no lines, so none are added and it is not marked: in the diff ("Binary files
 ... differ") as in the files API (no `patch`, `additions: 0`); the two sources agree.
 
+Each file also has `hunks`: the head lines its hunks show (context and added lines), which a lint
+filter needs to tell a finding near the changes from one far from them.
+
 Line numbers are those of the head version of the file. Both sources are parsed with `unidiff`.
 CRLF diffs are read as LF (line numbers do not change); "\\ No newline at end of file" markers
 are not lines.
@@ -18,8 +21,10 @@ are not lines.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from unidiff import PatchedFile, PatchSet
@@ -56,6 +61,20 @@ class ChangedFile:
     added: frozenset[int]  # line numbers (in the head version) the PR added or changed
     status: str  # added | modified | renamed | removed
     patch_missing: bool = False  # too large for GitHub to show: the added lines are unknown
+    # The head lines the hunks show, as sorted inclusive (start, end) ranges; hunks that overlap
+    # or touch are merged, so the ranges are disjoint with gaps between them. A hunk of deletions
+    # only shows no head line. Empty when the patch is missing.
+    hunks: tuple[tuple[int, int], ...] = ()
+
+    def in_hunks(self, line: int, end_line: int | None = None) -> bool:
+        """Whether head line `line` (and every line through `end_line`, when given) is shown in
+        the diff's hunks."""
+        last = max(line, end_line or line)
+        at = bisect_right(self.hunks, line, key=_START) - 1
+        return at >= 0 and self.hunks[at][1] >= last
+
+
+_START = itemgetter(0)
 
 
 def added_lines(diff_text: str) -> dict[str, ChangedFile]:
@@ -108,22 +127,48 @@ def _changed_file(patched: PatchedFile) -> ChangedFile:
     target = None if patched.target_file == DEV_NULL else _git_path(patched.target_file, "b/")
     if target is None:
         return ChangedFile(source or "", None, frozenset(), REMOVED)
-    added = frozenset() if patched.is_binary_file else _added(patched)
+    added = frozenset() if patched.is_binary_file else _added([patched])
+    hunks = _hunks([patched])
     if source is None:
-        return ChangedFile(target, None, added, ADDED)
+        return ChangedFile(target, None, added, ADDED, hunks=hunks)
     if source != target:
         copied = any(line.startswith("copy from ") for line in patched.patch_info or ())
-        return ChangedFile(target, source, added, ADDED if copied else RENAMED)
-    return ChangedFile(target, None, added, MODIFIED)
+        return ChangedFile(target, source, added, ADDED if copied else RENAMED, hunks=hunks)
+    return ChangedFile(target, None, added, MODIFIED, hunks=hunks)
 
 
-def _added(patched: PatchedFile) -> frozenset[int]:
+def _added(files: Iterable[PatchedFile]) -> frozenset[int]:
     return frozenset(
         line.target_line_no
+        for patched in files
         for hunk in patched
         for line in hunk
         if line.is_added and line.target_line_no is not None
     )
+
+
+def _hunks(files: Iterable[PatchedFile]) -> tuple[tuple[int, int], ...]:
+    return merge_ranges(
+        (hunk.target_start, hunk.target_start + hunk.target_length - 1)
+        for patched in files
+        for hunk in patched
+        if hunk.target_length > 0
+    )
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Inclusive (start, end) ranges sorted, those that overlap or touch merged.
+
+    >>> merge_ranges([(10, 12), (1, 3), (4, 5), (11, 20)])
+    ((1, 5), (10, 20))
+    """
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _changed_file_from_entry(entry: Mapping[str, Any]) -> ChangedFile:
@@ -139,20 +184,20 @@ def _changed_file_from_entry(entry: Mapping[str, Any]) -> ChangedFile:
     if not isinstance(patch, str):
         none_added = entry.get("additions") == 0
         return ChangedFile(path, previous, frozenset(), status, patch_missing=not none_added)
-    return ChangedFile(path, previous, _added_from_patch(path, patch), status)
+    parsed = _parse_patch(path, patch)
+    return ChangedFile(path, previous, _added(parsed), status, hunks=_hunks(parsed))
 
 
-def _added_from_patch(path: str, patch: str) -> frozenset[int]:
+def _parse_patch(path: str, patch: str) -> list[PatchedFile]:
     if not patch.strip():
-        return frozenset()
+        return []
     body = _lf(patch)
     if not body.endswith("\n"):
         body += "\n"  # GitHub's `patch` has no final newline
     try:
-        parsed = PatchSet(f"--- a/file\n+++ b/file\n{body}")
+        return list(PatchSet(f"--- a/file\n+++ b/file\n{body}"))
     except UnidiffParseError as error:
         raise DiffError(f"unreadable patch of {path}: {error}") from error
-    return frozenset().union(*(_added(patched) for patched in parsed))
 
 
 _ESCAPES = {
