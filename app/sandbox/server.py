@@ -9,6 +9,8 @@ from aiohttp import web
 
 from app.sandbox.context import API_PREFIX, STATE_KEY
 from app.sandbox.middleware import simulator_middleware
+from app.sandbox.oidc import ActionsOidc
+from app.sandbox.oidc_routes import add_oidc_routes
 from app.sandbox.routes import ROUTES
 from app.sandbox.routing import guarded
 from app.sandbox.state import SimulatedGitHub
@@ -24,10 +26,12 @@ def create_simulator_app(
     *,
     conformance: ConformanceChecker | None = None,
     webhook: WebhookDispatcher | None = None,
+    oidc: ActionsOidc | None = None,
 ) -> web.Application:
     """With ``conformance``, every request and response is checked against GitHub's OpenAPI
     description (outermost, so that faults, rate limits and 304s are seen as sent). With
-    ``webhook``, the dispatcher delivers the state's events while the application runs."""
+    ``webhook``, the dispatcher delivers the state's events while the application runs. The
+    Actions OIDC provider is ``oidc``, else a new one (``app[OIDC_KEY]``)."""
     middlewares = [simulator_middleware]
     if conformance is not None:
         middlewares.insert(0, conformance.middleware())
@@ -35,6 +39,7 @@ def create_simulator_app(
     app[STATE_KEY] = state
     for route in ROUTES:
         app.router.add_route(route.method, API_PREFIX + route.path, guarded(route))
+    add_oidc_routes(app, oidc or ActionsOidc(state))
     add_view_routes(app)
     if webhook is not None:
         app.cleanup_ctx.append(_webhook_lifecycle(webhook))
