@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from app.logs import configure_logging
-from app.settings import SettingsError, load_database_url, load_settings, redact_url
+from app.settings import (
+    DEFAULT_OIDC_AUDIENCE,
+    SettingsError,
+    load_database_url,
+    load_settings,
+    redact_url,
+)
 
 log = logging.getLogger("app.cli")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -32,6 +38,10 @@ settings (environment variables):
   COALESCE_SECONDS     how long a PR's further events wait to be taken together (default 1)
   RATE_LIMIT_RESERVE   API calls kept in reserve per installation (default 100)
   REPORT_MAX_BYTES     the largest uploaded report, uncompressed (default 52428800, 50 MB)
+  OIDC_ISSUER          the issuer of GitHub Actions OIDC tokens accepted for uploads (default:
+                       https://token.actions.githubusercontent.com, or with GHE_HOST
+                       GHE_PROTOCOL://GHE_HOST/_services/token); off: upload tokens only
+  OIDC_AUDIENCE        the audience those tokens must be for (default paasbot)
 """
 
 
@@ -111,8 +121,9 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:
         description=(
             "Gzip FILE and upload it to paasbot as the report of a commit. The repository and "
             "commit default to the CI's (GitHub Actions, Travis, GitLab-style, Jenkins), the "
-            "server to PAASBOT_URL, the token to PAASBOT_TOKEN. Exits 1 when paasbot refuses "
-            "the report, 2 when something is missing here."
+            "server to PAASBOT_URL, the token to PAASBOT_TOKEN; without a token, a GitHub "
+            "Actions job with `permissions: id-token: write` uploads with its OIDC token. "
+            "Exits 1 when paasbot refuses the report, 2 when something is missing here."
         ),
     )
     upload.add_argument("file", metavar="FILE", help="the report (already gzipped is fine)")
@@ -120,6 +131,11 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:
     upload.add_argument("--name", default="default", help="tells reports of one commit apart")
     upload.add_argument("--url", help="paasbot's base URL (default: $PAASBOT_URL)")
     upload.add_argument("--token", help="the upload token (default: $PAASBOT_TOKEN)")
+    upload.add_argument(
+        "--audience",
+        help="the audience of the GitHub Actions OIDC token, paasbot's OIDC_AUDIENCE "
+        f"(default: $PAASBOT_AUDIENCE, else {DEFAULT_OIDC_AUDIENCE})",
+    )
     upload.add_argument("--repo", metavar="OWNER/REPO", help="default: from the CI environment")
     upload.add_argument("--sha", help="the commit (default: from the CI environment)")
 

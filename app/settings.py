@@ -7,11 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///paasbot.db"
+GITHUB_COM_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+GHES_OIDC_ISSUER_PATH = "/_services/token"
+DEFAULT_OIDC_AUDIENCE = "paasbot"
+OIDC_OFF = "off"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
@@ -35,6 +40,8 @@ class Settings:
     coalesce_seconds: float
     rate_limit_reserve: int
     report_max_bytes: int
+    oidc_issuer: str | None  # None: GitHub Actions OIDC tokens are not accepted
+    oidc_audience: str
 
     @property
     def github_api_url(self) -> str:
@@ -52,12 +59,14 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    ghe_host = _ghe_host(env)
+    ghe_protocol = _choice(env, "GHE_PROTOCOL", ("https", "http"), "https")
     return Settings(
         app_id=_positive_int(env, "APP_ID", None),
         private_key=_private_key(env),
         webhook_secret=_required(env, "WEBHOOK_SECRET", "the secret GitHub signs webhooks with"),
-        ghe_host=_ghe_host(env),
-        ghe_protocol=_choice(env, "GHE_PROTOCOL", ("https", "http"), "https"),
+        ghe_host=ghe_host,
+        ghe_protocol=ghe_protocol,
         port=_port(env),
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "info"),
         database_url=load_database_url(env),
@@ -66,7 +75,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         coalesce_seconds=_non_negative_float(env, "COALESCE_SECONDS", 1.0),
         rate_limit_reserve=_positive_int(env, "RATE_LIMIT_RESERVE", 100),
         report_max_bytes=_positive_int(env, "REPORT_MAX_BYTES", 50 * 1024 * 1024),
+        oidc_issuer=_oidc_issuer(env, default_oidc_issuer(ghe_host, ghe_protocol)),
+        oidc_audience=env.get("OIDC_AUDIENCE", "").strip() or DEFAULT_OIDC_AUDIENCE,
     )
+
+
+def default_oidc_issuer(ghe_host: str | None, ghe_protocol: str = "https") -> str:
+    """The issuer of the GitHub Actions OIDC tokens of github.com, or of a GHES instance."""
+    if ghe_host is None:
+        return GITHUB_COM_OIDC_ISSUER
+    return f"{ghe_protocol}://{ghe_host}{GHES_OIDC_ISSUER_PATH}"
 
 
 def load_database_url(env: Mapping[str, str] | None = None) -> str:
@@ -147,6 +165,22 @@ def _ghe_host(env: Mapping[str, str]) -> str | None:
             f"got {raw!r}"
         )
     return raw
+
+
+def _oidc_issuer(env: Mapping[str, str], default: str) -> str | None:
+    raw = env.get("OIDC_ISSUER", "").strip()
+    if raw.lower() == OIDC_OFF:
+        return None
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            "OIDC_ISSUER must be the URL of the OIDC issuer, such as "
+            f"https://ghe.example.com{GHES_OIDC_ISSUER_PATH}, or {OIDC_OFF}; got {raw!r}"
+        )
+    # Tokens name the issuer without a trailing slash, and `iss` is compared exactly.
+    return raw.rstrip("/")
 
 
 def _private_key(env: Mapping[str, str]) -> str:

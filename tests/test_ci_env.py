@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from app.reports.ci_env import CiTarget, detect, repository_from_git_url
+from app.reports.ci_env import (
+    CiTarget,
+    IdTokenRequest,
+    detect,
+    id_token_request,
+    repository_from_git_url,
+)
 
 SHA = "a" * 40
 HEAD = "b" * 40
@@ -104,3 +110,28 @@ def test_an_unreadable_event_file_falls_back_to_github_sha(content: str) -> None
 )
 def test_repository_from_git_url(url: str, repository: str | None) -> None:
     assert repository_from_git_url(url) == repository
+
+
+def test_a_github_actions_job_with_id_token_write_can_request_a_token() -> None:
+    env = {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.test/idtoken?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-token",
+    }
+    request = id_token_request(env)
+    assert request == IdTokenRequest(
+        "https://pipelines.test/idtoken?api-version=2.0", "runtime-token"
+    )
+    assert "runtime-token" not in repr(request)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.test/idtoken"},
+        {"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-token"},
+        {"ACTIONS_ID_TOKEN_REQUEST_URL": " ", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+    ],
+)
+def test_without_both_variables_there_is_no_token_to_request(env: dict[str, str]) -> None:
+    assert id_token_request(env) is None

@@ -256,6 +256,7 @@ def test_check_config_reports_options_missing_once_merged(
 # token and upload
 
 REPORT_SECRET = "It's a Secret to Everybody"
+LCOV = "SF:app/x.py\nDA:1,1\nDA:2,0\nend_of_record\n"
 
 
 def test_token_prints_the_upload_token() -> None:
@@ -288,7 +289,8 @@ def test_token_prints_the_upload_token() -> None:
             ["upload", "--kind", "lint", "--url", "http://x", "f"],
             {},
             "paasbot: no upload token: pass --token or set PAASBOT_TOKEN"
-            " (`paasbot token owner/repo`)",
+            " (`paasbot token owner/repo`), or, on GitHub Actions, give the job"
+            " `permissions: id-token: write` to upload with its OIDC token",
         ),
         (
             ["upload", "--kind", "lint", "f"],
@@ -315,8 +317,9 @@ def test_token_and_upload_say_what_is_missing(
     assert result.stderr.strip() == message
 
 
-@pytest.fixture
-async def report_server(tmp_path: Path, sqlite_template: Path, private_key: str, aiohttp_server):
+async def serve_paasbot(
+    tmp_path: Path, sqlite_template: Path, private_key: str, aiohttp_server, **settings: object
+):
     import shutil
 
     from app.service import Paasbot
@@ -326,10 +329,17 @@ async def report_server(tmp_path: Path, sqlite_template: Path, private_key: str,
     database = tmp_path / "paasbot.db"
     shutil.copy(sqlite_template, database)
     bot = Paasbot(
-        make_settings(f"sqlite+aiosqlite:///{database}", private_key, report_max_bytes=4096)
+        make_settings(
+            f"sqlite+aiosqlite:///{database}", private_key, report_max_bytes=4096, **settings
+        )
     )
     server = await aiohttp_server(create_web_app(bot, run_workers=False))
-    yield bot, str(server.make_url("/"))
+    return bot, str(server.make_url("/"))
+
+
+@pytest.fixture
+async def report_server(tmp_path: Path, sqlite_template: Path, private_key: str, aiohttp_server):
+    return await serve_paasbot(tmp_path, sqlite_template, private_key, aiohttp_server)
 
 
 async def run_async(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -356,7 +366,7 @@ async def test_upload_sends_the_report_of_the_ci_commit(tmp_path: Path, report_s
     bot, url = report_server
     head = "b" * 40
     (tmp_path / "event.json").write_text(json.dumps({"pull_request": {"head": {"sha": head}}}))
-    (tmp_path / "coverage.xml").write_text("<coverage/>" * 100)
+    (tmp_path / "coverage.info").write_text(LCOV)
     env = {
         "PAASBOT_URL": url,
         "PAASBOT_TOKEN": upload_token(REPORT_SECRET, "acme/api"),
@@ -366,20 +376,20 @@ async def test_upload_sends_the_report_of_the_ci_commit(tmp_path: Path, report_s
         "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
     }
     code, out, err = await run_async(
-        "upload", "--kind", "lint", "--name", "unit", "coverage.xml", env=env, cwd=tmp_path
+        "upload", "--kind", "coverage", "--name", "unit", "coverage.info", env=env, cwd=tmp_path
     )
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith(
-        f"paasbot: uploading lint report 'unit' for acme/api@{head[:12]}: 1100 bytes"
+        f"paasbot: uploading coverage report 'unit' for acme/api@{head[:12]}: 40 bytes"
     )
     assert lines[1] == (
-        "paasbot: stored (HTTP 202, format unknown, 1100 bytes); "
+        "paasbot: stored (HTTP 202, format lcov, 40 bytes); "
         "pull requests: none open with that head yet"
     )
     async with bot.db.reader() as conn:
-        [report] = await load_reports(conn, "acme/api", head, "lint")
-    assert report.body == b"<coverage/>" * 100
+        [report] = await load_reports(conn, "acme/api", head, "coverage")
+    assert report.body == LCOV.encode()
 
 
 async def test_upload_exits_1_with_the_servers_error(tmp_path: Path, report_server) -> None:
@@ -399,3 +409,87 @@ async def test_upload_exits_1_with_the_servers_error(tmp_path: Path, report_serv
     code, _out, err = await run_async(*base, "--token", token, "big.txt", env={}, cwd=tmp_path)
     assert code == 1
     assert "(HTTP 413): the report is larger than 4096 bytes (REPORT_MAX_BYTES)" in err
+
+
+@pytest.fixture
+async def actions(
+    simulator, tmp_path: Path, sqlite_template: Path, private_key: str, aiohttp_server
+):
+    """paasbot trusting the simulator's Actions OIDC issuer, and a job of acme/api there."""
+    from app.sandbox.oidc import issuer_url
+    from app.sandbox.oidc_routes import OIDC_KEY
+
+    origin = str(simulator.server.make_url("/")).rstrip("/")
+    installation = simulator.state.add_installation("acme")
+    simulator.state.add_repository(installation, "api")
+    bot, url = await serve_paasbot(
+        tmp_path, sqlite_template, private_key, aiohttp_server, oidc_issuer=issuer_url(origin)
+    )
+    return bot, url, simulator.server.app[OIDC_KEY], origin
+
+
+async def test_upload_from_github_actions_with_the_jobs_oidc_token(tmp_path: Path, actions) -> None:
+    from app.store.reports import load_reports
+
+    bot, url, oidc, origin = actions
+    run = oidc.start_run("acme/api")
+    (tmp_path / "coverage.info").write_text(LCOV)
+    env = {"PAASBOT_URL": url, **run.environment(origin)}
+    code, out, err = await run_async(
+        "upload", "--kind", "coverage", "coverage.info", env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    assert out.splitlines()[1:] == [
+        "paasbot: authenticating with this job's GitHub Actions OIDC token (audience 'paasbot')",
+        "paasbot: stored (HTTP 202, format lcov, 40 bytes); "
+        "pull requests: none open with that head yet",
+    ]
+    async with bot.db.reader() as conn:
+        [report] = await load_reports(conn, "acme/api", run.sha, "coverage")
+    assert report.body == LCOV.encode()
+
+
+async def test_upload_with_an_oidc_token_for_another_audience_is_refused(
+    tmp_path: Path, actions
+) -> None:
+    _bot, url, oidc, origin = actions
+    (tmp_path / "coverage.info").write_text(LCOV)
+    env = {"PAASBOT_URL": url, "PAASBOT_AUDIENCE": "sts.amazonaws.com"}
+    env |= oidc.start_run("acme/api").environment(origin)
+    code, _out, err = await run_async(
+        "upload", "--kind", "coverage", "coverage.info", env=env, cwd=tmp_path
+    )
+    assert code == 1
+    assert err == (
+        "paasbot: paasbot refused the report (HTTP 401): "
+        "the OIDC token's audience is not 'paasbot' (OIDC_AUDIENCE)\n"
+    )
+    code, _out, err = await run_async(
+        "upload",
+        "--kind",
+        "coverage",
+        "--audience",
+        "paasbot",
+        "coverage.info",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+
+
+async def test_upload_says_when_github_actions_gives_no_oidc_token(tmp_path: Path, actions) -> None:
+    _bot, url, oidc, origin = actions
+    run = oidc.start_run("acme/api", id_token_permission=False)
+    (tmp_path / "coverage.info").write_text(LCOV)
+    env = {
+        "PAASBOT_URL": url,
+        **run.environment(origin),
+        "ACTIONS_ID_TOKEN_REQUEST_URL": run.id_token_request_url(origin),
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": run.request_token,
+    }
+    code, _out, err = await run_async(
+        "upload", "--kind", "coverage", "coverage.info", env=env, cwd=tmp_path
+    )
+    assert code == 1
+    assert err.startswith("paasbot: GitHub Actions refused an OIDC token (HTTP 403): ")
+    assert "id-token: write" in err

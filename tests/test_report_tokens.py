@@ -69,3 +69,18 @@ async def test_a_second_method_is_tried_after_the_first() -> None:
     assert (await authenticate("Bearer eyJhbGci", "acme/api", methods)).method == "oidc"
     token = upload_token(SECRET, "acme/api")
     assert (await authenticate(f"Bearer {token}", "acme/api", methods)).method == "upload-token"
+
+
+async def test_a_methods_refusal_keeps_its_status() -> None:
+    async def unavailable(token: str, repository: str) -> Grant | None:
+        raise AuthError(503, "cannot verify the token now")
+
+    with pytest.raises(AuthError) as refused:
+        await authenticate("Bearer eyJhbGci", "acme/api", (*METHODS, unavailable))
+    assert (refused.value.status, refused.value.message) == (503, "cannot verify the token now")
+
+
+def test_a_grant_says_who_uploads() -> None:
+    assert Grant("acme/api", "upload-token").identity == {}
+    grant = Grant("acme/api", "github-actions-oidc", {"run_id": "7"})
+    assert grant.identity == {"run_id": "7"}

@@ -56,6 +56,10 @@ def test_key_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
         ({"WORKERS": "0"}, "WORKERS"),
         ({"COALESCE_SECONDS": "soon"}, "COALESCE_SECONDS"),
         ({"COALESCE_SECONDS": "nan"}, "COALESCE_SECONDS"),
+        ({"OIDC_ISSUER": "token.actions.githubusercontent.com"}, "OIDC_ISSUER"),
+        ({"OIDC_ISSUER": "ftp://ghe.acme.test/_services/token"}, "OIDC_ISSUER"),
+        ({"OIDC_ISSUER": "https://ghe.acme.test/_services/token?x=1"}, "OIDC_ISSUER"),
+        ({"OIDC_ISSUER": "none"}, "OIDC_ISSUER"),
     ],
 )
 def test_a_bad_setting_names_its_variable(
@@ -94,3 +98,32 @@ def test_secrets_stay_out_of_the_repr(env: dict[str, str]) -> None:
     settings = load_settings({**env, "DATABASE_URL": "postgresql://bot:hunter2@db/x"})
     text = repr(settings)
     assert "s3cret" not in text and "BEGIN" not in text and "hunter2" not in text
+
+
+def test_the_oidc_issuer_is_githubs_or_the_enterprise_servers(env: dict[str, str]) -> None:
+    settings = load_settings(env)
+    assert settings.oidc_issuer == "https://token.actions.githubusercontent.com"
+    assert settings.oidc_audience == "paasbot"
+    ghes = load_settings({**env, "GHE_HOST": "ghe.acme.test"})
+    assert ghes.oidc_issuer == "https://ghe.acme.test/_services/token"
+    plain = load_settings({**env, "GHE_HOST": "10.0.0.5:8080", "GHE_PROTOCOL": "http"})
+    assert plain.oidc_issuer == "http://10.0.0.5:8080/_services/token"
+
+
+def test_the_oidc_issuer_and_audience_can_be_set(env: dict[str, str]) -> None:
+    settings = load_settings(
+        {
+            **env,
+            "GHE_HOST": "ghe.acme.test",
+            "OIDC_ISSUER": " https://token.actions.githubusercontent.com/acme-enterprise/ ",
+            "OIDC_AUDIENCE": "https://paasbot.acme.test",
+        }
+    )
+    assert settings.oidc_issuer == "https://token.actions.githubusercontent.com/acme-enterprise"
+    assert settings.oidc_audience == "https://paasbot.acme.test"
+    assert load_settings({**env, "OIDC_AUDIENCE": " "}).oidc_audience == "paasbot"
+
+
+@pytest.mark.parametrize("off", ["off", "OFF", " Off "])
+def test_oidc_can_be_turned_off(env: dict[str, str], off: str) -> None:
+    assert load_settings({**env, "OIDC_ISSUER": off}).oidc_issuer is None

@@ -8,6 +8,10 @@ Checked in order, the first CI that sets its variables wins:
 - Travis CI: `TRAVIS_REPO_SLUG`, `TRAVIS_PULL_REQUEST_SHA` (PR builds) or `TRAVIS_COMMIT`.
 - GitLab-style: `CI_PROJECT_PATH`, `CI_COMMIT_SHA`.
 - Jenkins (git plugin): `GIT_URL` (https, ssh or scp-like) -> owner/repo, `GIT_COMMIT`.
+
+And whether a GitHub Actions job may ask for an OIDC token (`id_token_request`): Actions sets
+`ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN` in jobs with
+`permissions: id-token: write`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 # https://host/owner/repo(.git), ssh://git@host(:port)/owner/repo(.git), git@host:owner/repo(.git)
@@ -39,6 +43,20 @@ def detect(env: Mapping[str, str], read_text: ReadText | None = None) -> CiTarge
         if repository or sha:
             return CiTarget(repository, sha if sha and _SHA.match(sha) else None, name)
     return CiTarget(None, None, None)
+
+
+@dataclass(frozen=True)
+class IdTokenRequest:
+    """Where a GitHub Actions job asks for an OIDC token, and the bearer token to ask with."""
+
+    url: str
+    bearer: str = field(repr=False)
+
+
+def id_token_request(env: Mapping[str, str]) -> IdTokenRequest | None:
+    url = _value(env, "ACTIONS_ID_TOKEN_REQUEST_URL")
+    bearer = _value(env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    return IdTokenRequest(url, bearer) if url and bearer else None
 
 
 def repository_from_git_url(url: str) -> str | None:

@@ -1,19 +1,19 @@
 """Who may upload reports for a repository: upload tokens, and the authentication of an upload.
 
-One method today: a per-repository token derived from the app's webhook secret,
+Methods are tried in order (`ReportIntake.methods`, built in `app.web.server`). Each is an async
+callable that returns a `Grant` when the token is its own and valid, None when the token is
+not its kind, and raises `AuthError` when it is its kind but refused. Two methods exist:
 
-    pbu_ + base32 (lower-case, unpadded) of HMAC-SHA256(WEBHOOK_SECRET, "upload:" + owner/repo)
+- Upload tokens (here): a per-repository token derived from the app's webhook secret,
 
-with `owner/repo` lower-cased. Nothing is stored: paasbot recomputes the token of the repository the
-upload names and compares in constant time. A token that is not shaped like one is refused with 401;
-a well-formed token that is not this repository's (another repository's, or a forged one) with 403.
-Rotating WEBHOOK_SECRET revokes every upload token.
+      pbu_ + base32 (lower-case, unpadded) of HMAC-SHA256(WEBHOOK_SECRET, "upload:" + owner/repo)
 
-Methods are tried in order (`UPLOAD_METHODS`). Each is an async callable that returns a `Grant`
-when the token is its own and valid, None when the token is not its kind, and raises `AuthError`
-when it is its kind but refused. GitHub Actions OIDC tokens (a JWT whose `repository` claim names
-the repository, verified against the issuer's keys) are meant to be a second method appended here;
-they are not implemented yet.
+  with `owner/repo` lower-cased. Nothing is stored: paasbot recomputes the token of the
+  repository the upload names and compares in constant time. A token that is not shaped like one
+  is refused with 401; a well-formed token that is not this repository's (another repository's,
+  or a forged one) with 403. Rotating WEBHOOK_SECRET revokes every upload token.
+- GitHub Actions OIDC tokens (`app.reports.oidc`): a JWT signed by the Actions issuer whose
+  `repository` claim names the repository, so that no secret has to be stored in CI.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 TOKEN_PREFIX = "pbu_"  # noqa: S105 (a prefix, not a secret)
 _TOKEN_SHAPE = re.compile(r"^pbu_[a-z2-7]{52}$")
@@ -42,7 +42,8 @@ def upload_token(secret: str, repository: str) -> str:
 
 
 class AuthError(Exception):
-    """A refused upload: 401 (no usable credentials) or 403 (credentials not for this repo)."""
+    """A refused upload: 401 (no usable credentials), 403 (credentials not for this repo), or 503
+    (the credentials cannot be checked now); `status` is the HTTP answer."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -54,6 +55,7 @@ class AuthError(Exception):
 class Grant:
     repository: str  # lower-case owner/repo
     method: str  # which method accepted the token, for the logs
+    identity: Mapping[str, str] = field(default_factory=dict)  # who uploads, e.g. a workflow run
 
 
 UploadMethod = Callable[[str, str], Awaitable[Grant | None]]

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from app.reports.tokens import secret_token_method
+from app.reports.oidc import github_actions_oidc_method
+from app.reports.tokens import UploadMethod, secret_token_method
 from app.service import Paasbot
+from app.settings import Settings
 from app.web.health import DATABASE, healthz, readyz
 from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
@@ -30,7 +32,7 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
         db=bot.db,
         router=bot.router,
         max_bytes=bot.settings.report_max_bytes,
-        methods=(secret_token_method(bot.settings.webhook_secret),),
+        methods=upload_methods(bot.settings),
         wake=bot.intake.work_available.set,
     )
     app.router.add_post(WEBHOOK_PATH, handle_webhook)
@@ -46,3 +48,11 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def upload_methods(settings: Settings) -> tuple[UploadMethod, ...]:
+    """Upload tokens, then GitHub Actions OIDC tokens unless OIDC_ISSUER is off."""
+    methods = [secret_token_method(settings.webhook_secret)]
+    if settings.oidc_issuer is not None:
+        methods.append(github_actions_oidc_method(settings.oidc_issuer, settings.oidc_audience))
+    return tuple(methods)
