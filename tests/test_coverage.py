@@ -177,11 +177,6 @@ def test_invalid_options(raw: dict[str, Any], message: str) -> None:
         CoverageOptions.model_validate(raw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CoverageOptions takes any string as a path fix; one without '::' passes the config "
-    "check and then raises ValueError from path_mapping.parse_fix in every evaluation",
-)
 def test_a_path_fix_without_its_separator_is_an_invalid_option() -> None:
     with pytest.raises(ValidationError, match="path_fixes"):
         CoverageOptions.model_validate({"path_fixes": ["src/"]})
@@ -299,12 +294,6 @@ async def test_the_conclusion_against_the_targets(
     assert (run.status, run.conclusion, run.output["title"]) == ("completed", conclusion, title)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="coverage_summary.verdict compares base_project - project (two rounded floats) with "
-    "the threshold: 200/3 - 700/15 is 20.000000000000007, so an exact 20% drop fails a 20% "
-    "threshold ('dropped 20.00%, more than 20.00%')",
-)
 async def test_a_drop_of_exactly_the_threshold_is_allowed(
     world: World, api: InstallationAPI, sqlite_db: Database
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
-from app.actions.options import ActionOptions, Percent
+from app.actions.options import ActionOptions, PathFixes, Percent
 from app.actions.writes import check_run_writer, comment_writer
 from app.github.checks import CheckRunContent, is_current
 from app.reports import coverage_summary as shown
@@ -30,7 +30,7 @@ class CoverageOptions(ActionOptions):
     patch_target: Percent | None = None
     project_target: Percent | None = None
     project_threshold: Percent | None = None
-    path_fixes: list[str] = []
+    path_fixes: PathFixes = []
     annotate: bool = True
     comment: bool = True
     wait_for: Annotated[int, Field(ge=1, le=50)] = 1

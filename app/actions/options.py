@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from app.reports.path_mapping import parse_fix
 
 _PERCENT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*")
 
@@ -39,4 +41,13 @@ Percent = Annotated[
         }
     ),
 ]
+
+
+def _path_fix(fix: str) -> str:
+    parse_fix(fix)  # ValueError: "path fix 'x' is not of the form before::after"
+    return fix
+
+
+# `before::after` rewrites of report paths (coverage and lint reports).
+PathFixes = list[Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_path_fix)]]
 Logins = list[Annotated[str, Field(min_length=1, max_length=100)]]

@@ -40,24 +40,33 @@ def verdict(figures: CoverageFigures, targets: Targets) -> Verdict:
     patch = figures.patch.percent
     if targets.patch is not None and patch is not None:
         judged = True
-        if patch < targets.patch:
+        if _exceeds(targets.patch, patch):
             failures.append(f"patch coverage {_pct(patch)} is below {_pct(targets.patch)}")
     if targets.project is not None and figures.project is not None:
         judged = True
-        if figures.project < targets.project:
+        if _exceeds(targets.project, figures.project):
             failures.append(
                 f"project coverage {_pct(figures.project)} is below {_pct(targets.project)}"
             )
     drop = _drop(figures)
     if targets.threshold is not None and drop is not None:
         judged = True
-        if drop > targets.threshold:
+        if _exceeds(drop, targets.threshold):
             failures.append(
                 f"project coverage dropped {_pct(drop)}, more than {_pct(targets.threshold)}"
             )
     if failures:
         return Verdict("failure", tuple(failures))
     return Verdict("success" if judged else "neutral", ())
+
+
+def _exceeds(value: float, limit: float) -> bool:
+    """`value > limit`, ignoring float noise: percentages are ratios (200/3 - 700/15 is
+    20.000000000000007), and a drop of exactly the threshold must pass."""
+    return value - limit > _NOISE
+
+
+_NOISE = 1e-9
 
 
 def title(figures: CoverageFigures, result: Verdict) -> str:
