@@ -265,6 +265,28 @@ async def test_coverage_is_validated_by_the_format_parsers_when_they_exist(
     assert [r.format for r in await stored(bot)] == ["cobertura"]
 
 
+async def test_lint_reports_are_validated_by_the_lint_formats(
+    client: TestClient, bot: Paasbot
+) -> None:
+    eslint = b'[{"filePath": "/w/a.js", "messages": []}]'
+    status, answer = await upload(client, eslint, params={"kind": "lint"})
+    assert (status, answer["format"]) == (202, "eslint")
+    # Text is kept even when no line is readable yet: the repository may configure patterns.
+    text = b"a.py:1:1: E501 line too long\nsomething else\n"
+    status, answer = await upload(client, text, params={"kind": "lint", "name": "flake8"})
+    assert (status, answer["format"]) == (202, "text")
+    for body, error in (
+        (b'{"version": "2.0.0", "runs": []}', "SARIF version '2.0.0': only SARIF 2.1.0 is read"),
+        (b"a.py:1:1: E1 m\n\xff\xfe", "text lint report line 2: not UTF-8 text (byte 15)"),
+    ):
+        status, answer = await upload(client, body, params={"kind": "lint", "name": "bad"})
+        assert (status, answer["error"]) == (422, f"the lint report cannot be used: {error}")
+    assert [(r.name, r.format) for r in await stored(bot, "lint")] == [
+        ("default", "eslint"),
+        ("flake8", "text"),
+    ]
+
+
 async def test_the_open_pull_requests_with_that_head_are_marked(
     client: TestClient, bot: Paasbot
 ) -> None:

@@ -22,9 +22,13 @@ def validate_coverage(body: bytes) -> str:
     return str(getattr(report, "format", None) or UNKNOWN_FORMAT)
 
 
-def validate_lint(_body: bytes) -> str:
-    # Lint formats are not parsed yet: any body is accepted.
-    return UNKNOWN_FORMAT
+def validate_lint(body: bytes) -> str:
+    """The lint format: a structured report must parse; a text report is accepted even when no
+    line matches the built-in formats (the repository may configure its own patterns), but it
+    must be UTF-8 text."""
+    from app.reports.lint_formats.detect import parse_lint  # lazily, like the coverage parsers
+
+    return parse_lint(body).format
 
 
 VALIDATORS: dict[str, Callable[[bytes], str]] = {
