@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import pytest
 
+from app.reports.tokens import upload_token
 from app.sandbox import SimulatedGitHub
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage, start_stage
@@ -57,3 +59,18 @@ async def eventually(predicate: Callable[[], Any], within: float = 15.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+async def upload_report(
+    stage: DemoStage, repo: str, sha: str, body: bytes, *, kind: str, name: str
+) -> dict[str, Any]:
+    """Uploads a report as CI does (with the repository's upload token); asserts it is stored."""
+    token = upload_token(stage.bot.settings.webhook_secret, repo)
+    url = f"{stage.paasbot_url}/api/reports/{repo}/{sha}?kind={kind}&name={name}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
+        assert response.status == 202, await response.text()
+        answer: dict[str, Any] = await response.json()
+        return answer

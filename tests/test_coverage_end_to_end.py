@@ -7,15 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
 
-from app.reports.tokens import upload_token
 from app.sandbox import SimulatedGitHub
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
 from app.sandbox.ops.issues import comments_on
-from tests.e2e_world import check_runs_named, running_stage
+from tests.e2e_world import check_runs_named, running_stage, upload_report
 
 REPO = "acme/calc"
 CONFIG = """
@@ -54,14 +52,7 @@ def world() -> SimulatedGitHub:
 
 
 async def upload(stage: DemoStage, sha: str, body: bytes) -> dict[str, Any]:
-    token = upload_token(stage.bot.settings.webhook_secret, REPO)
-    url = f"{stage.paasbot_url}/api/reports/{REPO}/{sha}?kind=coverage&name=unit"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=body, headers={"Authorization": f"Bearer {token}"}) as response,
-    ):
-        assert response.status == 202, await response.text()
-        return await response.json()
+    return await upload_report(stage, REPO, sha, body, kind="coverage", name="unit")
 
 
 async def test_an_uploaded_report_reaches_the_pr_as_a_check_annotations_and_one_comment(

@@ -1,6 +1,6 @@
-"""Options of the actions that later releases carry out (reviewers, coverage, lint, branch
-updates, merges, bumps). Their language is part of `.paasbot.yml` already, so presets and
-repositories can be validated today; the summary says when an action is not available yet."""
+"""Options of the actions that later releases carry out (branch updates, merges, bumps). Their
+language is part of `.paasbot.yml` already, so presets and repositories can be validated today;
+the summary says when an action is not available yet."""
 
 from __future__ import annotations
 
@@ -11,14 +11,6 @@ from pydantic import Field
 from app.actions.options import ActionOptions
 
 Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-
-
-class LintOptions(ActionOptions):
-    name: str | None = None
-    filter: Literal["added", "diff_context", "file", "nofilter"] = "added"
-    fail_on: Literal["error", "warning", "notice", "never"] = "error"
-    max_annotations: Annotated[int, Field(ge=0)] = 200
-    review_comments: bool = False
 
 
 class UpdateBranchOptions(ActionOptions):
@@ -41,7 +33,6 @@ class PropagateOptions(ActionOptions):
 
 
 PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
-    "lint": LintOptions,
     "update_branch": UpdateBranchOptions,
     "merge": MergeOptions,
     "propagate": PropagateOptions,

@@ -8,6 +8,7 @@ from app.actions.check import CheckAction
 from app.actions.comment import CommentAction
 from app.actions.coverage import CoverageAction
 from app.actions.label import LabelAction
+from app.actions.lint import LintAction
 from app.actions.options import ActionOptions
 from app.actions.planned import PLANNED_OPTIONS
 from app.actions.request_reviews import RequestReviewsAction
@@ -20,6 +21,7 @@ ACTIONS: dict[str, Action] = {
         CheckAction(),
         RequestReviewsAction(),
         CoverageAction(),
+        LintAction(),
     )
 }
 
