@@ -7,6 +7,7 @@ settle, and prints what happened.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -87,6 +88,11 @@ def default_scenario() -> list[Step]:
             _nothing,
             upload=_coverage_report,
         ),
+        Step(
+            "CI uploads ruff's findings (JSON) for the new head to paasbot",
+            _nothing,
+            upload=_ruff_report,
+        ),
         Step("carol comments on the pull request", _carol_comments),
     ]
 
@@ -145,3 +151,32 @@ def _coverage_report(state: SimulatedGitHub) -> ReportUpload:
     ]
     body = ("\n".join(records) + "\n").encode()
     return ReportUpload(REPOSITORY, head, "coverage", "unit", body)
+
+
+def _ruff_report(state: SimulatedGitHub) -> ReportUpload:
+    """`retry` is used but never imported (on a line the PR changed), and a finding on a line it
+    did not touch, which the lint action filters out."""
+    head = state.pull(REPOSITORY, 1).head_sha
+    handler = "/home/runner/work/payments/payments/services/api/handler.py"
+    findings = [
+        _ruff_finding(handler, 2, 12, 17, "F821", "Undefined name `retry`"),
+        _ruff_finding(handler, 1, 5, 11, "ANN201", "Missing return type annotation for `handle`"),
+    ]
+    return ReportUpload(REPOSITORY, head, "lint", "ruff", json.dumps(findings).encode())
+
+
+def _ruff_finding(
+    path: str, row: int, column: int, end_column: int, code: str, message: str
+) -> dict[str, object]:
+    """One violation as `ruff check --output-format json` writes it."""
+    return {
+        "cell": None,
+        "code": code,
+        "end_location": {"column": end_column, "row": row},
+        "filename": path,
+        "fix": None,
+        "location": {"column": column, "row": row},
+        "message": message,
+        "noqa_row": row,
+        "url": f"https://docs.astral.sh/ruff/rules/{code.lower()}",
+    }
