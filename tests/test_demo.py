@@ -24,11 +24,11 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert text.count("paasbot  POST /repos/acme/payments/pulls/1/requested_reviewers -> 201") == 1
     assert "- `request_reviews`: **done** — asked @" in text
     # CI's coverage upload reaches paasbot, which writes the coverage check on the PR's head
-    assert "ci       POST /api/reports/acme/payments/" in text and "(coverage) -> 202" in text
+    assert "ci       POST /api/reports/acme/payments/" in text and "(coverage, OIDC token of the CI job) -> 202" in text
     assert "github   check_run.created paasbot/coverage (by paasbot[bot])" in text
     assert "- `coverage`: **done** — `paasbot/coverage` failure: Patch 66.66%" in text
     # ruff's findings: the one on a changed line is kept, the one on an untouched line is not
-    assert "(lint) -> 202" in text
+    assert "(lint, OIDC token of the CI job) -> 202" in text
     assert "github   check_run.created paasbot/lint/ruff (by paasbot[bot])" in text
     assert "`paasbot/lint/ruff` failure: 1 finding on the PR's lines: 1 error" in text
     assert "The paasbot check on the PR's head now says: 6 of 8 rules match" in text

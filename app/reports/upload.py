@@ -141,11 +141,12 @@ async def _send(
 ) -> tuple[int, dict[str, Any]]:
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        token = credential if isinstance(credential, str) else await _id_token(session, credential)
+        token = credential if isinstance(credential, str) else await id_token(session, credential)
         return await _post(session, endpoint, token, body, params)
 
 
-async def _id_token(session: aiohttp.ClientSession, credential: OidcCredential) -> str:
+async def id_token(session: aiohttp.ClientSession, credential: OidcCredential) -> str:
+    """The job's OIDC token for the credential's audience, from GitHub Actions."""
     url = URL(credential.request.url, encoded=True).update_query(audience=credential.audience)
     headers = {
         "Authorization": f"Bearer {credential.request.bearer}",

@@ -21,16 +21,18 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from app.reports.tokens import upload_token
+from app.reports import ci_env
+from app.reports.upload import OidcCredential, id_token
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
 from app.sandbox.models import RecordedRequest
+from app.sandbox.oidc import ActionsOidc
 from app.sandbox.scenario import ReportUpload, Step, default_scenario, seed
 from app.sandbox.server import create_simulator_app
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.webhooks.dispatcher import WebhookDispatcher
 from app.service import Paasbot
-from app.settings import load_settings
+from app.settings import DEFAULT_OIDC_AUDIENCE, load_settings
 from app.store.migrate import upgrade_in_thread
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations, subjects
@@ -87,6 +89,7 @@ class DemoStage:
     github_url: str
     paasbot_url: str
     runners: list[web.AppRunner]
+    oidc: ActionsOidc
 
     async def settle(self) -> None:
         """Until webhooks are delivered, stored, routed, and no subject is pending."""
@@ -150,9 +153,9 @@ async def start_stage(
         }
     )
     bot = Paasbot(settings, queue_policy=queue_policy)
-    github_runner = await _serve(
-        github_socket, create_simulator_app(state, webhook=dispatcher, conformance=conformance)
-    )
+    oidc = ActionsOidc(state)
+    simulator = create_simulator_app(state, webhook=dispatcher, conformance=conformance, oidc=oidc)
+    github_runner = await _serve(github_socket, simulator)
     paasbot_runner = await _serve(paasbot_socket, create_web_app(bot))
     return DemoStage(
         state,
@@ -161,6 +164,7 @@ async def start_stage(
         f"http://{github_host}/api/v3",
         f"http://{paasbot_host}",
         [paasbot_runner, github_runner],
+        oidc,
     )
 
 
@@ -226,15 +230,20 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
 
 
 async def _upload(stage: DemoStage, report: ReportUpload) -> str:
-    """Posts a report to paasbot's intake as `paasbot upload` would."""
-    token = upload_token(stage.bot.settings.webhook_secret, report.repository)
+    """Posts a report to paasbot's intake as `paasbot upload` does in a GitHub Actions job: with
+    the job's OIDC token, so CI stores no secret."""
+    run = stage.oidc.start_run(report.repository, sha=report.sha, event_name="pull_request")
+    request = ci_env.id_token_request(run.environment(stage.github_url.removesuffix(API_PREFIX)))
+    assert request is not None, "the simulated job has id-token: write"
     path = f"/api/reports/{report.repository}/{report.sha}?kind={report.kind}&name={report.name}"
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(stage.paasbot_url + path, data=report.body, headers=headers) as answer,
-    ):
-        return f"POST {path.split('?')[0]} ({report.kind}) -> {answer.status}"
+    async with aiohttp.ClientSession() as session:
+        token = await id_token(session, OidcCredential(request, DEFAULT_OIDC_AUDIENCE))
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.post(
+            stage.paasbot_url + path, data=report.body, headers=headers
+        ) as answer:
+            status = answer.status
+    return f"POST {path.split('?')[0]} ({report.kind}, OIDC token of the CI job) -> {status}"
 
 
 def _record_bot_calls(state: SimulatedGitHub, timeline: Timeline, seen: int) -> int:

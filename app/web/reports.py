@@ -111,7 +111,7 @@ async def _upload(
     if not _SHA.match(sha):
         raise UploadRefused(400, "the commit must be a full 40-character hexadecimal SHA")
     repository, sha = f"{owner}/{repo}".lower(), sha.lower()
-    await authenticate(request.headers.get("Authorization"), repository, intake.methods)
+    grant = await authenticate(request.headers.get("Authorization"), repository, intake.methods)
     _check_fields(request.query.get("kind"), request.query.get("name"), required=False)
     raw, form = await _read_body(request, intake.max_bytes)
     kind = form.get("kind") or request.query.get("kind")
@@ -153,7 +153,13 @@ async def _upload(
     log.info(
         "report stored",
         extra=fields(
-            sha=sha, kind=kind, name=name, format=prepared.format, size=prepared.size, pulls=numbers
+            sha=sha,
+            kind=kind,
+            name=name,
+            format=prepared.format,
+            size=prepared.size,
+            pulls=numbers,
+            method=grant.method,
         ),
     )
     return web.json_response(
