@@ -1,8 +1,6 @@
 """POST /api/reports/{owner}/{repo}/{sha}, through real HTTP, on SQLite and PostgreSQL."""
 
 import gzip
-import sys
-import types
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,14 +26,9 @@ MAX = 64 * 1024
 REPO = "Codertocat/Hello-World"
 SHA = "ab" * 20
 TOKEN = upload_token(SECRET, REPO)
-DETECT = "app.reports.coverage_formats.detect"
+# A real (tiny) LCOV report: the format parsers validate every upload.
+LCOV = b"SF:src/a.py\nDA:1,1\nend_of_record\n"
 ClientFactory = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture(autouse=True)
-def without_parsers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The coverage parsers are another module's business: absent here unless a test adds one."""
-    monkeypatch.setitem(sys.modules, DETECT, None)
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ async def client(bot: Paasbot, aiohttp_client: ClientFactory) -> TestClient:
 
 async def upload(
     client: TestClient,
-    body: bytes = b"<coverage/>",
+    body: bytes = LCOV,
     *,
     repo: str = REPO,
     sha: str = SHA,
@@ -86,7 +79,7 @@ async def index_pull(
 
 
 async def test_a_report_is_stored_and_acknowledged(client: TestClient, bot: Paasbot) -> None:
-    status, answer = await upload(client, b"<coverage line-rate='1'/>")
+    status, answer = await upload(client, LCOV)
     assert status == 202
     assert answer == {
         "stored": True,
@@ -94,32 +87,33 @@ async def test_a_report_is_stored_and_acknowledged(client: TestClient, bot: Paas
         "sha": SHA,
         "kind": "coverage",
         "name": "default",
-        "format": "unknown",
-        "bytes": 25,
+        "format": "lcov",
+        "bytes": len(LCOV),
         "pull_requests": [],
     }
     [report] = await stored(bot)
     assert (report.name, report.format, report.body) == (
         "default",
-        "unknown",
-        b"<coverage line-rate='1'/>",
+        "lcov",
+        LCOV,
     )
     async with bot.db.reader() as conn:
         row = (await conn.execute(select(reports))).mappings().one()
-    assert row["repository"] == "codertocat/hello-world" and row["size"] == 25
-    assert gzip.decompress(row["body"]) == b"<coverage line-rate='1'/>"
+    assert row["repository"] == "codertocat/hello-world" and row["size"] == len(LCOV)
+    assert gzip.decompress(row["body"]) == LCOV
 
 
 async def test_an_upload_replaces_the_report_of_the_same_name(
     client: TestClient, bot: Paasbot
 ) -> None:
-    assert (await upload(client, b"first"))[0] == 202
-    assert (await upload(client, b"second", sha=SHA.upper()))[0] == 202
-    assert (await upload(client, b"other", params={"kind": "coverage", "name": "e2e"}))[0] == 202
+    first, second, other = LCOV, LCOV.replace(b"1,1", b"1,2"), LCOV.replace(b"a.py", b"b.py")
+    assert (await upload(client, first))[0] == 202
+    assert (await upload(client, second, sha=SHA.upper()))[0] == 202
+    assert (await upload(client, other, params={"kind": "coverage", "name": "e2e"}))[0] == 202
     assert (await upload(client, b"lint!", params={"kind": "lint", "name": "e2e"}))[0] == 202
     assert [(r.name, r.body) for r in await stored(bot)] == [
-        ("default", b"second"),
-        ("e2e", b"other"),
+        ("default", second),
+        ("e2e", other),
     ]
     assert [(r.name, r.body) for r in await stored(bot, "lint")] == [("e2e", b"lint!")]
     assert await count(bot, reports) == 3
@@ -156,16 +150,17 @@ async def test_a_gzip_bomb_is_refused_and_not_stored(
 
 
 async def test_a_body_over_the_cap_is_refused(client: TestClient, bot: Paasbot) -> None:
-    status, answer = await upload(client, b"x" * (MAX + 1))
+    text = {"kind": "lint"}  # any UTF-8 text is a lint report
+    status, answer = await upload(client, b"x" * (MAX + 1), params=text)
     assert status == 413 and "REPORT_MAX_BYTES" in answer["error"]
 
     async def chunked():
         for _ in range(3):
             yield b"y" * (MAX // 2)
 
-    status, answer = await upload(client, chunked())  # type: ignore[arg-type]
+    status, answer = await upload(client, chunked(), params=text)  # type: ignore[arg-type]
     assert status == 413
-    assert (await upload(client, b"x" * MAX))[0] == 202
+    assert (await upload(client, b"x" * MAX, params=text))[0] == 202
     assert await count(bot, reports) == 1
 
 
@@ -243,25 +238,17 @@ async def test_a_validator_refusal_is_a_422(
     assert await count(bot, reports) == 0
 
 
-async def test_coverage_is_validated_by_the_format_parsers_when_they_exist(
-    client: TestClient, bot: Paasbot, monkeypatch: pytest.MonkeyPatch
+async def test_coverage_is_validated_by_the_format_parsers(
+    client: TestClient, bot: Paasbot
 ) -> None:
-    detect = types.ModuleType(DETECT)
-
-    def parse_coverage(body: bytes) -> Any:
-        if not body.startswith(b"<"):
-            raise ReportError("not a coverage report")
-        return types.SimpleNamespace(format="cobertura")
-
-    detect.parse_coverage = parse_coverage  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, DETECT, detect)
-    status, answer = await upload(client, b"<coverage/>")
+    cobertura = b'<coverage><packages><package><classes><class filename="a.py"><lines>'
+    cobertura += b'<line number="1" hits="1"/></lines></class></classes></package></packages>'
+    cobertura += b"</coverage>"
+    status, answer = await upload(client, cobertura)
     assert (status, answer["format"]) == (202, "cobertura")
-    status, answer = await upload(client, b"garbage")
-    assert (status, answer["error"]) == (
-        422,
-        "the coverage report cannot be used: not a coverage report",
-    )
+    status, answer = await upload(client, b"garbage", params={"kind": "coverage", "name": "x"})
+    assert status == 422
+    assert answer["error"].startswith("the coverage report cannot be used: unknown coverage format")
     assert [r.format for r in await stored(bot)] == ["cobertura"]
 
 

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-UNKNOWN_FORMAT = "unknown"
+from app.reports.coverage_formats.detect import parse_coverage
+from app.reports.lint_formats.detect import parse_lint
 
 
 def validate_coverage(body: bytes) -> str:
-    try:
-        # Imported lazily: the format parsers are large and optional at this stage.
-        from app.reports.coverage_formats.detect import parse_coverage
-    except ImportError:
-        return UNKNOWN_FORMAT
-    report = parse_coverage(body)
-    return str(getattr(report, "format", None) or UNKNOWN_FORMAT)
+    return parse_coverage(body).format
 
 
 def validate_lint(body: bytes) -> str:
     """The lint format: a structured report must parse; a text report is accepted even when no
     line matches the built-in formats (the repository may configure its own patterns), but it
     must be UTF-8 text."""
-    from app.reports.lint_formats.detect import parse_lint  # lazily, like the coverage parsers
-
     return parse_lint(body).format
 
 
