@@ -24,7 +24,10 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert text.count("paasbot  POST /repos/acme/payments/pulls/1/requested_reviewers -> 201") == 1
     assert "- `request_reviews`: **done** — asked @" in text
     # CI's coverage upload reaches paasbot, which writes the coverage check on the PR's head
-    assert "ci       POST /api/reports/acme/payments/" in text and "(coverage, OIDC token of the CI job) -> 202" in text
+    assert (
+        "ci       POST /api/reports/acme/payments/" in text
+        and "(coverage, OIDC token of the CI job) -> 202" in text
+    )
     assert "github   check_run.created paasbot/coverage (by paasbot[bot])" in text
     assert "- `coverage`: **done** — `paasbot/coverage` failure: Patch 66.66%" in text
     # ruff's findings: the one on a changed line is kept, the one on an untouched line is not
