@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.reports.coverage_formats import PARSERS, detect_format, parse_coverage
-from app.reports.coverage_formats._xml import elements
 from app.reports.coverage_formats.cobertura import parse_cobertura
 from app.reports.coverage_formats.coveragepy_json import parse_coveragepy_json
 from app.reports.coverage_formats.go_cover import parse_go_cover
 from app.reports.coverage_formats.jacoco import parse_jacoco
 from app.reports.coverage_formats.lcov import parse_lcov
 from app.reports.coverage_model import CoverageReport, ReportError
+from app.reports.xml_stream import elements
 
 FIXTURES = Path(__file__).parent / "fixtures" / "coverage"
 
