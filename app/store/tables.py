@@ -240,3 +240,19 @@ reports = Table(
     Column("received_at", Double, nullable=False),
     UniqueConstraint("repository", "sha", "kind", "name", name="uq_reports_key"),
 )
+
+# The merge queue: per repository and base branch, the open PRs whose merge rule matches (or that
+# `/paasbot merge` queued), in order: priority first, then the time they joined. One row per PR;
+# `repository` is lower-case. `touched_at`: the last evaluation that saw the PR still queued.
+merge_queue = Table(
+    "merge_queue",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("base_ref", String(256), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("enqueued_at", Double, nullable=False),
+    Column("touched_at", Double, nullable=False),
+    Column("requested_by", String(256)),  # the login that commented `/paasbot merge`, if any
+    Index("ix_merge_queue_order", "repository", "base_ref", "priority", "enqueued_at"),
+)
