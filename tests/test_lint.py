@@ -555,11 +555,6 @@ async def test_a_second_evaluation_of_the_head_posts_no_second_review(
     assert commented_messages(world, pull) == ["first"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/actions/lint.py _review_change: findings drafted for a head paasbot already "
-    "reviewed are not posted but still returned as commented, so they are not annotated either",
-)
 @pytest.mark.parametrize("late_name", ["default", "eslint"], ids=["re-upload", "another report"])
 async def test_a_finding_that_cannot_be_commented_on_a_reviewed_head_is_annotated(
     world: World, api: InstallationAPI, sqlite_db: Database, late_name: str
@@ -610,7 +605,7 @@ async def test_a_finding_commented_on_an_earlier_push_is_not_commented_again(
     [
         pytest.param({}, 60, id="defaults"),
         pytest.param({"fail_on": "never", "max_annotations": 1}, 60, id="capped"),
-        # 5 + 20 findings on diff lines: all of them comments (see the xfail below for more)
+        # 5 + 20 findings on diff lines: all of them comments
         pytest.param({"review_comments": True, "filter": "file"}, 20, id="review comments"),
         pytest.param({"name": "default", "path_fixes": ["vendor/::src/"]}, 60, id="named, fixed"),
     ],
@@ -632,12 +627,6 @@ async def test_a_second_plan_after_performing_plans_nothing(
     assert (len(world.state.check_runs), len(pull.reviews)) == (runs, reviews)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/actions/lint.py _review_change: on a head already reviewed, the findings beyond "
-    "the 30 comments are drafted again and counted as commented, so the run loses their "
-    "annotations",
-)
 async def test_a_second_plan_with_more_than_30_commentable_findings_plans_nothing(
     world: World, api: InstallationAPI, sqlite_db: Database
 ) -> None:

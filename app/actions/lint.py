@@ -97,8 +97,9 @@ def _check_content(
 ) -> CheckRunContent:
     found, omitted = shown.annotations(figures, options.max_annotations, commented)
     summary = shown.summary(figures, options.fail_on, omitted)
-    if commented:
-        summary += f"\n\n{len(commented & set(figures.kept))} of them are review comments."
+    in_review = len(commented & set(figures.kept))
+    if in_review:
+        summary += f"\n\n{in_review} of them are review comments."
     return CheckRunContent(
         shown.check_name(figures.name),
         shown.title(figures),
@@ -123,8 +124,11 @@ async def _review_change(target: PullTarget, found: PullLint) -> tuple[Change | 
         )
         drafts += new
         commented |= has
-    if not drafts or await _reviewed_this_head(target):
+    if not drafts:
         return None, commented
+    if await _reviewed_this_head(target):
+        # One review per head commit: what it would add stays annotated until the next push.
+        return None, commented - {draft.finding for draft in drafts}
     description = f"review with {len(drafts)} inline comment(s)"
     return Change(description, _reviewer(target, drafts)), commented
 
