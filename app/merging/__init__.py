@@ -1,0 +1,1 @@
+"""Merging pull requests: the merge queue, branch protection, readiness and merge messages."""
