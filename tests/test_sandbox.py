@@ -680,9 +680,28 @@ async def test_random_faults_are_seeded(world: World, http: aiohttp.ClientSessio
     assert {fault.kind for fault in expected if fault} == {"error", "secondary_rate_limit"}
 
 
+async def test_an_error_after_the_request_keeps_its_change(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.state.open_pull("acme/widgets", "A", SHA_A, "feature")
+    token = auth("token", await new_token(world, world.acme))
+    world.state.faults.queue(Fault.error(504, method="POST", after=True))
+    posted = await call(
+        http,
+        "POST",
+        world.sim.url("/repos/acme/widgets/check-runs"),
+        headers=token,
+        payload={"name": "lint", "head_sha": SHA_A},
+    )
+    assert posted.status == 504
+    assert [run.name for run in world.state.check_runs.values()] == ["lint"]
+
+
 def test_fault_validation() -> None:
     with pytest.raises(ValueError, match="5xx"):
         Fault.error(404)
+    with pytest.raises(ValueError, match="only error faults"):
+        Fault("timeout", after=True)
     with pytest.raises(ValueError, match="unknown fault kind"):
         Fault("explode")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="sum to at most 1"):

@@ -20,10 +20,11 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
 class Fault:
     """One failure to inject.
 
-    ``error`` answers with ``status`` (5xx). ``timeout`` stalls for ``seconds``; if the client is
-    still connected afterwards the request is then served normally, and if it went away the
-    request is dropped without touching any state. ``secondary_rate_limit`` answers 403 with a
-    ``retry-after`` header of ``retry_after`` seconds.
+    ``error`` answers with ``status`` (5xx); with ``after``, only once the request was served, so
+    its change happened (a proxy that lost the answer). ``timeout`` stalls for ``seconds``; if
+    the client is still connected afterwards the request is then served normally, and if it went
+    away the request is dropped without touching any state. ``secondary_rate_limit`` answers 403
+    with a ``retry-after`` header of ``retry_after`` seconds.
     """
 
     kind: FaultKind
@@ -32,20 +33,28 @@ class Fault:
     retry_after: int = 60
     path_prefix: str | None = None
     method: str | None = None
+    after: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(FaultKind):
             raise ValueError(f"unknown fault kind {self.kind!r}")
         if self.kind == "error" and not 500 <= self.status <= 599:
             raise ValueError(f"error faults need a 5xx status, got {self.status}")
+        if self.after and self.kind != "error":
+            raise ValueError("only error faults can come after the request was served")
         if self.seconds < 0 or self.retry_after < 0:
             raise ValueError("fault durations must not be negative")
 
     @classmethod
     def error(
-        cls, status: int = 500, *, path_prefix: str | None = None, method: str | None = None
+        cls,
+        status: int = 500,
+        *,
+        path_prefix: str | None = None,
+        method: str | None = None,
+        after: bool = False,
     ) -> Fault:
-        return cls("error", status=status, path_prefix=path_prefix, method=method)
+        return cls("error", status=status, path_prefix=path_prefix, method=method, after=after)
 
     @classmethod
     def timeout(

@@ -71,6 +71,9 @@ async def _respond(
     if fault is None:
         return await _serve(request, handler, ctx)
     ctx.record.fault = fault.kind
+    if fault.after:
+        await _serve(request, handler, ctx)
+        return _with_rate_limit_headers(ctx, fault_response(fault))
     if fault.kind != "timeout":
         return _with_rate_limit_headers(ctx, fault_response(fault))
     if not await _stall(request, fault.seconds):
