@@ -1,0 +1,314 @@
+"""`merge`: merges the PR through its base branch's merge queue.
+
+While the rule matches, the PR is in the queue of its base branch (in the database, so the queue
+holds across restarts and replicas). Only the PR at the head of a queue acts: it is brought up to
+date when it is behind (and the branch requires it, or GitHub says so), waits for the required
+checks and approvals of the base branch's protection, and merges with the `sha` guard, so a head
+that moved is never merged. A PR that stops matching leaves the queue; one that conflicts or
+whose required checks fail leaves it with a note, and joins again after a push."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+from gidgethub import BadRequest, GitHubBroken
+from pydantic import Field, field_validator
+
+from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.options import ActionOptions
+from app.engine.pull_facts import check_states, reduce_reviews
+from app.engine.templates import TemplateProblem, check_template, render
+from app.github.errors import GitHubUnavailable
+from app.merging import messages
+from app.merging.protection import branch_requirements
+from app.merging.readiness import CheckState, PullState, Readiness, Verdict, readiness
+from app.store.merge_queue import QueueEntry, join_queue, leave_queue, queue_for, queued_entry
+
+METHODS = ("merge", "squash", "rebase")
+_ALLOWED_FLAGS = {"merge": "allow_merge_commit", "squash": "allow_squash_merge"}
+_CHECK_STATE = {
+    "success": CheckState.PASSING,
+    "neutral": CheckState.PASSING,
+    "skipped": CheckState.PASSING,
+    "pending": CheckState.PENDING,
+    "failure": CheckState.FAILING,
+}
+
+
+class MergeOptions(ActionOptions):
+    """Merge through the base branch's merge queue."""
+
+    method: Literal["merge", "squash", "rebase"] | None = None
+    delete_branch: bool = False
+    commit_title: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    commit_message: Annotated[str, Field(min_length=1, max_length=20000)] | None = None
+    label_on_conflict: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    priority_labels: list[Annotated[str, Field(min_length=1, max_length=50)]] = ["priority"]
+
+    @field_validator("commit_title", "commit_message")
+    @classmethod
+    def _template(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                check_template(text)
+            except TemplateProblem as problem:
+                raise ValueError(problem.message) from None
+        return text
+
+
+class MergeAction:
+    name: ClassVar[str] = "merge"
+    options: ClassVar[type[ActionOptions]] = MergeOptions
+    plans_when_unmatched: ClassVar[bool] = True  # to leave the queue
+
+    def attributes(self, options: ActionOptions) -> set[str]:
+        assert isinstance(options, MergeOptions)
+        texts = (options.commit_title, options.commit_message)
+        return set().union(*(check_template(text) for text in texts if text))
+
+    async def plan(self, given: ActionInput) -> Plan:
+        assert isinstance(given.options, MergeOptions)
+        target = given.target
+        pull = await target.snapshot.pull()
+        async with target.db.reader() as conn:
+            entry = await queued_entry(conn, target.repository, target.number)
+        if pull.get("merged") or pull.get("state") != "open":
+            changes = (_leaving(target, "it is closed"),) if entry else ()
+            return Plan(changes, detail="merged" if pull.get("merged") else "closed")
+        if not given.matched:
+            if entry is None:
+                return Plan(status=Status.WAITING, detail="waits for the conditions")
+            change = _leaving(target, "its conditions no longer hold")
+            return Plan((change,), detail="left the merge queue: its conditions no longer hold")
+        return await _queued_plan(given, given.options, pull, entry)
+
+
+async def _queued_plan(
+    given: ActionInput, options: MergeOptions, pull: Mapping[str, Any], entry: QueueEntry | None
+) -> Plan:
+    target = given.target
+    base = str(pull["base"]["ref"])
+    base_sha, head_sha = str(pull["base"]["sha"]), target.head_sha
+    left = given.memory.get("left")
+    if entry is None and isinstance(left, dict) and left.get("at") == [head_sha, base_sha]:
+        # It left the queue for a reason only a push can change: no churn until then.
+        return Plan(
+            status=Status.WAITING, detail=f"not queued: {left.get('why')}", memory=given.memory
+        )
+    priority = int(bool(set(_labels(pull)) & set(options.priority_labels)))
+    async with target.db.transaction() as conn:
+        await join_queue(
+            conn, target.repository, target.number, base, priority=priority, now=given.now
+        )
+        queue = await queue_for(conn, target.repository, base)
+    numbers = [queued.number for queued in queue]
+    where = _position_text(numbers, target.number, base)
+    if numbers[0] != target.number:
+        return Plan(status=Status.WAITING, detail=f"{where}; waits for #{numbers[0]} to merge")
+    return await _head_of_queue_plan(given, options, pull, where, (head_sha, base_sha))
+
+
+async def _head_of_queue_plan(
+    given: ActionInput,
+    options: MergeOptions,
+    pull: Mapping[str, Any],
+    where: str,
+    shas: tuple[str, str],
+) -> Plan:
+    target = given.target
+    base = str(pull["base"]["ref"])
+    requirements = await branch_requirements(target.api, target.repository, base)
+    state = await _pull_state(target, pull)
+    ready = readiness(state, requirements)
+    required = "; requires " + ", ".join(requirements.lines()) if requirements.lines() else ""
+    if ready.verdict is Verdict.LEAVE:
+        return _leave_plan(target, options, ready, shas)
+    if ready.verdict is Verdict.UPDATE:
+        change = Change(f"bring #{target.number} up to date with `{base}`", _updater(target))
+        detail = f"{where}; {ready.reasons[0]}: updating it, then waiting for its checks"
+        return Plan((change,), status=Status.WAITING, detail=detail + required)
+    if ready.verdict is Verdict.WAIT:
+        detail = f"{where}; waits for: " + "; ".join(ready.reasons)
+        return Plan(status=Status.WAITING, detail=detail + required)
+    method = options.method or await _default_method(target)
+    title, message = await _commit_text(given, options, pull, method)
+    merge = Change(
+        f"merge #{target.number} ({method}) at {target.head_sha[:12]}",
+        _merger(target, method, title, message, options.delete_branch, pull),
+    )
+    return Plan((merge,), detail=f"{where}; merged ({method})")
+
+
+def _leave_plan(
+    target: PullTarget, options: MergeOptions, ready: Readiness, shas: tuple[str, str]
+) -> Plan:
+    why = ready.reasons[0]
+    changes = [_leaving(target, why)]
+    if options.label_on_conflict and "conflicts" in why:
+        changes.append(Change(f"label `{options.label_on_conflict}`", _labeller(target, options)))
+    memory = {"left": {"at": list(shas), "why": why}}
+    detail = f"left the merge queue: {why}; it joins again after a push"
+    return Plan(tuple(changes), status=Status.WAITING, detail=detail, memory=memory)
+
+
+async def _pull_state(target: PullTarget, pull: Mapping[str, Any]) -> PullState:
+    statuses = await target.snapshot.combined_statuses()
+    runs = await target.snapshot.check_runs()
+    checks: dict[str, CheckState] = {}
+    for state, names in check_states(statuses, runs).items():
+        for name in names:
+            checks[name.lower()] = _CHECK_STATE.get(state, CheckState.PENDING)
+    reviewers = reduce_reviews(await target.snapshot.reviews())
+    return PullState(
+        draft=bool(pull.get("draft")),
+        mergeable=pull.get("mergeable"),
+        mergeable_state=str(pull.get("mergeable_state") or "unknown"),
+        checks=checks,
+        approvals=sum(1 for reviewer in reviewers if reviewer.verdict == "APPROVED"),
+        commits_behind=await target.snapshot.commits_behind(),
+    )
+
+
+def _position_text(numbers: list[int], number: int, base: str) -> str:
+    order = " → ".join(f"**#{n}**" if n == number else f"#{n}" for n in numbers)
+    position = numbers.index(number) + 1
+    return f"position {position} of {len(numbers)} in the `{base}` merge queue ({order})"
+
+
+def _labels(pull: Mapping[str, Any]) -> list[str]:
+    return [str(label.get("name")) for label in pull.get("labels") or () if label.get("name")]
+
+
+async def _default_method(target: PullTarget) -> str:
+    """The first method the repository allows, in GitHub's order: merge, squash, rebase."""
+    repository = await target.api.getitem(
+        "/repos/{+repository}", url_vars={"repository": target.repository}
+    )
+    for method in ("merge", "squash"):
+        if repository.get(_ALLOWED_FLAGS[method], True):
+            return method
+    return "rebase"
+
+
+async def _commit_text(
+    given: ActionInput, options: MergeOptions, pull: Mapping[str, Any], method: str
+) -> tuple[str | None, str | None]:
+    if method == "rebase":
+        return None, None  # GitHub keeps the commits' own messages
+    title = render(options.commit_title, given.values, given.rule) if options.commit_title else None
+    if title is None and method == "squash":
+        title = messages.default_title(str(pull.get("title") or ""), given.target.number)
+    if options.commit_message:
+        return title, render(options.commit_message, given.values, given.rule)
+    authors = await _commit_authors(given.target)
+    login = str((pull.get("user") or {}).get("login") or "")
+    trailers = messages.co_author_trailers(authors, login)
+    return title, messages.default_message(pull.get("body"), trailers) or None
+
+
+async def _commit_authors(target: PullTarget) -> list[messages.Author]:
+    commits = target.api.getiter(
+        "/repos/{+repository}/pulls/{number}/commits{?per_page}",
+        url_vars={"repository": target.repository, "number": str(target.number), "per_page": "100"},
+    )
+    authors = []
+    async for commit in commits:
+        git_author = (commit.get("commit") or {}).get("author") or {}
+        login = (commit.get("author") or {}).get("login")
+        authors.append(
+            messages.Author(
+                str(git_author.get("name") or ""), str(git_author.get("email") or ""), login
+            )
+        )
+    return authors
+
+
+# The writes
+
+
+def _leaving(target: PullTarget, why: str) -> Change:
+    async def leave() -> None:
+        async with target.db.transaction() as conn:
+            await leave_queue(conn, target.repository, target.number)
+
+    return Change(f"leave the merge queue ({why})", leave)
+
+
+def _labeller(target: PullTarget, options: MergeOptions) -> Callable[[], Awaitable[None]]:
+    async def label() -> None:
+        await target.api.post(
+            "/repos/{+repository}/issues/{number}/labels",
+            url_vars={"repository": target.repository, "number": str(target.number)},
+            data={"labels": [options.label_on_conflict]},
+        )
+
+    return label
+
+
+def _updater(target: PullTarget) -> Callable[[], Awaitable[None]]:
+    async def update() -> None:
+        await target.api.put(
+            "/repos/{+repository}/pulls/{number}/update-branch",
+            url_vars={"repository": target.repository, "number": str(target.number)},
+            data={"expected_head_sha": target.head_sha},
+        )
+
+    return update
+
+
+def _merger(
+    target: PullTarget,
+    method: str,
+    title: str | None,
+    message: str | None,
+    delete_branch: bool,
+    pull: Mapping[str, Any],
+) -> Callable[[], Awaitable[None]]:
+    data: dict[str, Any] = {"sha": target.head_sha, "merge_method": method}
+    if title is not None:
+        data["commit_title"] = title
+    if message is not None:
+        data["commit_message"] = message
+
+    async def merge() -> None:
+        try:
+            await target.api.put(
+                "/repos/{+repository}/pulls/{number}/merge",
+                url_vars={"repository": target.repository, "number": str(target.number)},
+                data=data,
+            )
+        except (GitHubBroken, GitHubUnavailable):
+            # The merge may have happened before the error: never merge again blindly. If it
+            # did not, the evaluation is retried and merges only what is still open.
+            if not await _merged_now(target):
+                raise
+        async with target.db.transaction() as conn:
+            await leave_queue(conn, target.repository, target.number)
+        if delete_branch and _same_repository(pull):
+            await _delete_head(target, str(pull["head"]["ref"]))
+
+    return merge
+
+
+async def _merged_now(target: PullTarget) -> bool:
+    fresh = await target.snapshot.refresh_pull()
+    return bool(fresh.get("merged"))
+
+
+def _same_repository(pull: Mapping[str, Any]) -> bool:
+    head_repo = (pull.get("head") or {}).get("repo") or {}
+    base_repo = (pull.get("base") or {}).get("repo") or {}
+    return bool(head_repo) and head_repo.get("full_name") == base_repo.get("full_name")
+
+
+async def _delete_head(target: PullTarget, ref: str) -> None:
+    try:
+        await target.api.delete(
+            "/repos/{+repository}/git/refs/heads/{+ref}",
+            url_vars={"repository": target.repository, "ref": ref},
+        )
+    except BadRequest as error:
+        # 422: already deleted (e.g. by the repository's own "delete head branches" setting).
+        if error.status_code not in (404, 422):
+            raise
