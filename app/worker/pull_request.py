@@ -7,6 +7,7 @@ from app.engine.pull_evaluation import PullEvaluation, wakeup_from
 from app.engine.snapshot import PullRequestSnapshot
 from app.routing.plan import IndexRemoval, IndexUpsert
 from app.store.deliveries import load_deliveries
+from app.store.merge_queue import leave_queue
 from app.store.pull_index import apply_index_changes
 from app.store.queue import Claim
 from app.store.review_ledger import complete_requests
@@ -28,9 +29,11 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     undelivered = [(e.event, e.action) for e in claim.events if e.delivery_id not in delivered]
     wakeup = wakeup_from(deliveries, undelivered)
     if not await snapshot.is_open():
-        # No review request of a closed PR is outstanding, whatever the rules say now.
+        # No review request of a closed PR is outstanding, and it waits in no merge queue,
+        # whatever the rules say now.
         async with context.db.transaction() as conn:
             await complete_requests(conn, ref.repository, ref.number, (), context.now())
+            await leave_queue(conn, ref.repository, ref.number)
         # A closed PR is evaluated once more, when it closes (for rules on `merged` or
         # `on: [pull_request.closed]`); later events about it are ignored.
         if CLOSING_EVENT not in wakeup.events:
