@@ -14,10 +14,10 @@ from app.actions.comment import CommentOptions
 from app.actions.coverage import CoverageOptions
 from app.actions.label import LabelOptions
 from app.actions.lint import LintOptions
+from app.actions.merge import MergeOptions
 from app.actions.options import ActionOptions
 from app.actions.planned import (
     PLANNED_OPTIONS,
-    MergeOptions,
     PropagateOptions,
     UpdateBranchOptions,
 )
@@ -33,12 +33,13 @@ def test_the_actions_carried_out_today() -> None:
         "request_reviews": RequestReviewsOptions,
         "coverage": CoverageOptions,
         "lint": LintOptions,
+        "merge": MergeOptions,
     }
     for name, action in ACTIONS.items():
         assert action.name == name
     # Coverage and lint report only while its rule matches; the others undo, report or settle.
     unmatched = {name for name, action in ACTIONS.items() if action.plans_when_unmatched}
-    assert unmatched == {"label", "comment", "check", "request_reviews"}
+    assert unmatched == {"label", "comment", "check", "request_reviews", "merge"}
 
 
 def test_every_action_named_has_options_and_none_is_both_planned_and_carried_out() -> None:
@@ -46,7 +47,6 @@ def test_every_action_named_has_options_and_none_is_both_planned_and_carried_out
     assert not set(ACTIONS) & set(PLANNED_OPTIONS)
     assert set(PLANNED_OPTIONS) == {
         "update_branch",
-        "merge",
         "propagate",
     }
     for options in OPTIONS.values():

@@ -18,13 +18,6 @@ class UpdateBranchOptions(ActionOptions):
     when: Literal["always", "queued"] = "always"
 
 
-class MergeOptions(ActionOptions):
-    method: Literal["merge", "squash", "rebase"] | None = None
-    delete_branch: bool = False
-    commit_title: str | None = None
-    commit_message: str | None = None
-
-
 class PropagateOptions(ActionOptions):
     package: Annotated[str, Field(min_length=1)]
     ecosystem: Literal["pip", "poetry", "pep621", "npm", "gomod", "maven", "docker"]
@@ -34,6 +27,5 @@ class PropagateOptions(ActionOptions):
 
 PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
     "update_branch": UpdateBranchOptions,
-    "merge": MergeOptions,
     "propagate": PropagateOptions,
 }

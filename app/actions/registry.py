@@ -9,6 +9,7 @@ from app.actions.comment import CommentAction
 from app.actions.coverage import CoverageAction
 from app.actions.label import LabelAction
 from app.actions.lint import LintAction
+from app.actions.merge import MergeAction
 from app.actions.options import ActionOptions
 from app.actions.planned import PLANNED_OPTIONS
 from app.actions.request_reviews import RequestReviewsAction
@@ -22,6 +23,7 @@ ACTIONS: dict[str, Action] = {
         RequestReviewsAction(),
         CoverageAction(),
         LintAction(),
+        MergeAction(),
     )
 }
 
