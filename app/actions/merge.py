@@ -118,6 +118,9 @@ async def _head_of_queue_plan(
 ) -> Plan:
     target = given.target
     base = str(pull["base"]["ref"])
+    # Judged on a fresh read: the PR ahead may have merged since this evaluation read the PR,
+    # moving the base under it (a merge now would be refused as out of date).
+    pull = await target.snapshot.refresh_pull()
     requirements = await branch_requirements(target.api, target.repository, base)
     state = await _pull_state(target, pull)
     ready = readiness(state, requirements)

@@ -1,0 +1,172 @@
+"""The merge queue end to end: approved PRs on a branch that must be up to date merge one after
+the other, each updated and re-checked by CI first, never with a stale head; a PR that conflicts
+leaves the queue; a burst of concurrent duplicate deliveries for a ready PR merges it once."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from app.sandbox import SimulatedGitHub
+from app.sandbox.actors_pulls import add_labels, review
+from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
+from app.sandbox.conformance import ConformanceChecker
+from app.sandbox.demo import DemoStage
+from app.sandbox.ops.statuses import statuses_for
+from tests.e2e_world import check_runs_named, running_stage
+
+REPO = "acme/shop"
+CONFIG = """
+rules:
+  - name: Merge approved PRs
+    if: ["#approved-reviews-by>=1", label=ship, -draft]
+    do:
+      merge: {method: squash}
+"""
+MERGE_CALL = "PUT /repos/{repo}/pulls/{number}/merge"
+
+
+@pytest.fixture
+def stage_for(
+    database_url: str,
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> Callable[..., Any]:
+    def make(state: SimulatedGitHub) -> Any:
+        return running_stage(state, database_url, conformance_checker, request)
+
+    return make
+
+
+def world() -> SimulatedGitHub:
+    state = SimulatedGitHub(app_id=4242, app_slug="paasbot")
+    installation = state.add_installation("acme")
+    files = {".paasbot.yml": CONFIG, "README.md": "# shop\n"}
+    state.add_repository(installation, "shop", files=files)
+    for login in ("alice", "bob"):
+        add_collaborator(state, REPO, login, "write")
+    set_protection(state, REPO, "main", ["ci/build"], require_up_to_date=True)
+    return state
+
+
+def open_ready_pull(state: SimulatedGitHub, branch: str) -> Any:
+    state.commit(REPO, branch, {f"src/{branch}.py": f"{branch} = 1\n"}, author="alice")
+    pull = state.open_pull(REPO, f"Add {branch}", head_ref=branch)
+    post_status(state, REPO, pull.head_sha, "ci/build", "success")
+    review(state, REPO, pull.number, "bob", "APPROVE", "ok")
+    return pull
+
+
+def ci_on_new_heads(state: SimulatedGitHub) -> int:
+    """CI: a green `ci/build` on every open PR head that has none yet; how many it posted."""
+    posted = 0
+    for pull in state.pulls_in(REPO):
+        if pull.state == "open" and not statuses_for(state, state.repository(REPO), pull.head_sha):
+            post_status(state, REPO, pull.head_sha, "ci/build", "success")
+            posted += 1
+    return posted
+
+
+def merge_calls(state: SimulatedGitHub) -> list[str]:
+    return [
+        f"{record.method} {record.path}"
+        for record in state.requests
+        if record.method == "PUT" and record.path.endswith("/merge")
+    ]
+
+
+async def run_ci_until_quiet(stage: DemoStage, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        await stage.settle()
+        if not ci_on_new_heads(stage.state):
+            return
+    raise AssertionError("CI and paasbot did not settle")
+
+
+async def test_three_approved_prs_merge_one_after_the_other_each_up_to_date(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        pulls = [open_ready_pull(state, branch) for branch in ("one", "two", "three")]
+        first_heads = [pull.head_sha for pull in pulls]
+        await stage.settle()
+        summary = check_runs_named(state, REPO, pulls[2].head_sha, "paasbot")[0].output["summary"]
+        assert "waits for the conditions" in summary  # no `ship` label yet
+        requests_before = len(state.requests)
+        for pull in pulls:
+            add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+        await stage.settle()
+        second = state.pull(REPO, pulls[1].number)
+        summary = check_runs_named(state, REPO, second.head_sha, "paasbot")[0].output["summary"]
+        assert "in the `main` merge queue" in summary
+        await run_ci_until_quiet(stage)
+        merged = [state.pull(REPO, pull.number) for pull in pulls]
+        assert all(pull.merged for pull in merged)
+        assert [pull.number for pull in sorted(merged, key=lambda p: p.merged_at)] == [
+            pull.number for pull in pulls
+        ]
+        # Each merge was of an up-to-date head that CI had passed (GitHub refuses the others,
+        # and paasbot made no refused merge call).
+        assert len(merge_calls(state)) == 3
+        # The second and third were brought up to date (a new head) before they merged.
+        assert [p.head_sha != sha for p, sha in zip(merged, first_heads, strict=True)] == [
+            False,
+            True,
+            True,
+        ]
+        made = [r for r in state.requests[requests_before:] if not r.path.startswith("/app/")]
+        print(f"\nAPI calls per merged PR: {len(made) / 3:.1f}")
+
+
+async def test_a_conflicting_pr_leaves_the_queue_and_the_next_one_merges(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        clash = open_ready_pull(state, "clash")
+        state.commit(REPO, "main", {"src/clash.py": "theirs = 2\n"}, author="carol")
+        fine = open_ready_pull(state, "fine")
+        for pull in (clash, fine):
+            add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+        await run_ci_until_quiet(stage)
+        assert not state.pull(REPO, clash.number).merged
+        assert state.pull(REPO, fine.number).merged
+        clash_now = state.pull(REPO, clash.number)
+        summary = check_runs_named(state, REPO, clash_now.head_sha, "paasbot")[0].output["summary"]
+        assert "it conflicts with its base branch" in summary
+
+
+async def test_twenty_concurrent_duplicate_deliveries_merge_a_ready_pr_once(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        pull = open_ready_pull(state, "ready")
+        await stage.settle()
+        await stage.dispatcher.stop()
+        add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+        labelled = stage.dispatcher.deliveries[-1]
+        assert labelled.event == "pull_request"
+        copies = [dataclasses.replace(labelled, id=str(uuid.uuid4())) for _ in range(19)]
+        async with aiohttp.ClientSession() as session:
+
+            async def send(delivery: Any) -> int:
+                headers = stage.dispatcher.headers(delivery)
+                async with session.post(
+                    stage.dispatcher.url, data=delivery.body, headers=headers
+                ) as answer:
+                    return answer.status
+
+            statuses = await asyncio.gather(*(send(d) for d in [labelled, *copies]))
+        assert set(statuses) <= {200, 202}
+        await stage.dispatcher.start()
+        await stage.settle()
+        assert state.pull(REPO, pull.number).merged
+        assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=pull.number)]
