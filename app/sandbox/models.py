@@ -134,6 +134,7 @@ class Repository:
     collaborators: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
     labels: dict[str, Label] = field(default_factory=dict)  # name lower -> label
+    parent: str | None = None  # the repository this one is a fork of
     full_name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -297,6 +298,8 @@ class PullRequest:
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     head_repo_full_name: str | None = None  # a fork's full name; None: the same repository
+    # The fork's owner lets people with write access to the base repository push to the head.
+    maintainer_can_modify: bool = False
     locked: bool = False
     milestone: str | None = None
 

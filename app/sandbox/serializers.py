@@ -99,7 +99,7 @@ def repository_json(state: SimulatedGitHub, urls: Urls, repository: Repository) 
         "full_name": repository.full_name,
         "private": repository.private,
         "visibility": "private" if repository.private else "public",
-        "fork": False,
+        "fork": repository.parent is not None,
         "owner": account_json(urls, state.account(repository.owner)),
         "default_branch": repository.default_branch,
         "url": urls.api(f"/repos/{repository.full_name}"),
@@ -289,7 +289,11 @@ def pull_simple_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> J
         "title": pull.title,
         "user": account_json(urls, state.account(pull.author)),
         "body": pull.body,
-        "labels": [label_json(urls, repository, name) for name in pull.labels],
+        # pull-request-simple's labels have a non-nullable description (the full pull's do not).
+        "labels": [
+            {**label, "description": label["description"] or ""}
+            for label in (label_json(urls, repository, name) for name in pull.labels)
+        ],
         "milestone": None,
         "created_at": iso8601(pull.created_at),
         "updated_at": iso8601(pull.updated_at),
@@ -304,7 +308,10 @@ def pull_simple_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> J
         "requested_teams": [
             team_json(state, urls, repository.owner, slug) for slug in pull.requested_teams
         ],
-        "head": _branch_json(state, urls, repository, pull.head_ref, pull.head_sha),
+        # A fork's PR: `head.repo` is the fork and `head.label` names its owner.
+        "head": _branch_json(
+            state, urls, state.head_repository(pull), pull.head_ref, pull.head_sha
+        ),
         "base": _branch_json(state, urls, repository, pull.base_ref, pull.base_sha),
         "author_association": association(state, pull.repo_full_name, pull.author),
         "draft": pull.draft,
@@ -340,7 +347,11 @@ def pull_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> Json:
     while the head is a made-up SHA with no commit behind it."""
     merger = None if pull.merged_by is None else state.account(pull.merged_by)
     merged_by = None if merger is None else account_json(urls, merger)
-    details = {"merged": pull.merged, "merged_by": merged_by, "maintainer_can_modify": False}
+    details = {
+        "merged": pull.merged,
+        "merged_by": merged_by,
+        "maintainer_can_modify": pull.maintainer_can_modify,
+    }
     return pull_simple_json(state, urls, pull) | details | pull_facts(state, pull)
 
 

@@ -87,6 +87,11 @@ class SimulatedGitHub:
     releases: dict[int, Release] = field(default_factory=dict)
     subscribers: list[Subscriber] = field(default_factory=list)
     published: list[SimEvent] = field(default_factory=list)
+    # GraphQL at /api/graphql (False: the instance answers 404 there), and the update methods its
+    # schema's `PullRequestBranchUpdateMethod` offers: older GHES versions lack REBASE, and without
+    # any the input has no `updateMethod` at all.
+    graphql_enabled: bool = True
+    graphql_update_methods: set[str] = field(default_factory=lambda: {"MERGE", "REBASE"})
     faults: FaultPlan = field(init=False)
     private_key_pem: str = field(init=False, repr=False)
     public_key_pem: str = field(init=False, repr=False)
@@ -211,9 +216,12 @@ class SimulatedGitHub:
         *,
         body: str | None = None,
         draft: bool = False,
+        head_repo: str | None = None,
+        maintainer_can_modify: bool = False,
     ) -> PullRequest:
-        """Opens a PR from `head_ref`: its current commit, or `head_sha` (which may be a made-up
-        SHA with no commit behind it, for tests that need no files)."""
+        """Opens a PR from `head_ref` of `head_repo` (a fork; default: the repository itself):
+        its current commit, or `head_sha` (which may be a made-up SHA with no commit behind it,
+        for tests that need no files)."""
         repository = self.repository(repo_full_name)
         if not head_ref:
             raise ValueError("open_pull needs a head_ref")
@@ -222,9 +230,10 @@ class SimulatedGitHub:
         base_sha = repository.branches.setdefault(
             base_ref, fake_sha(f"{repo_full_name}@{base_ref}")
         )
+        head_repository = repository if head_repo is None else self.repository(head_repo)
         if head_sha is None:
-            head_sha = repository.branches[head_ref]
-        repository.branches[head_ref] = head_sha
+            head_sha = head_repository.branches[head_ref]
+        head_repository.branches[head_ref] = head_sha
         pull = PullRequest(
             id=self.next_id(),
             number=repository.next_number,
@@ -239,6 +248,8 @@ class SimulatedGitHub:
             updated_at=now,
             body=body,
             draft=draft,
+            head_repo_full_name=None if head_repo is None else head_repository.full_name,
+            maintainer_can_modify=maintainer_can_modify,
         )
         repository.next_number += 1
         self.pulls[repo_key(repository.full_name)][pull.number] = pull
@@ -269,6 +280,22 @@ class SimulatedGitHub:
     def pulls_in(self, repo_full_name: str) -> list[PullRequest]:
         return list(self.pulls.get(repo_key(repo_full_name), {}).values())
 
+    def head_repository(self, pull: PullRequest) -> Repository:
+        """The repository holding the PR's head branch: a fork, or the PR's own."""
+        return self.repository(pull.head_repo_full_name or pull.repo_full_name)
+
+    def pulls_headed_by(self, repository: Repository, branch: str) -> list[PullRequest]:
+        """The open PRs, of any repository, whose head is `branch` of `repository`."""
+        key = repo_key(repository.full_name)
+        return [
+            pull
+            for pulls in self.pulls.values()
+            for pull in pulls.values()
+            if pull.state == "open"
+            and pull.head_ref == branch
+            and repo_key(pull.head_repo_full_name or pull.repo_full_name) == key
+        ]
+
     def push_to_pull(
         self, repo_full_name: str, number: int, new_sha: str, *, sender: str | None = None
     ) -> PullRequest:
@@ -277,7 +304,7 @@ class SimulatedGitHub:
         pull.head_sha = new_sha
         pull.updated_at = self.now()
         repository = self.repository(repo_full_name)
-        repository.branches[pull.head_ref] = new_sha
+        self.head_repository(pull).branches[pull.head_ref] = new_sha
         self.publish(
             "pull_request",
             "synchronize",
@@ -336,7 +363,8 @@ class SimulatedGitHub:
         commits: list[Commit] | None = None,
         forced: bool = False,
     ) -> None:
-        """Points a branch at `sha`, announcing the push and synchronising the PRs it heads."""
+        """Points a branch at `sha`, announcing the push and synchronising the PRs it heads (in
+        the repository itself or, for a fork, in the repository the PRs were opened on)."""
         before = repository.branches.get(branch, "0" * 40)
         repository.branches[branch] = sha
         self.publish(
@@ -352,15 +380,15 @@ class SimulatedGitHub:
             created=before == "0" * 40,
             forced=forced,
         )
-        for pull in self.pulls_in(repository.full_name):
-            if pull.state == "open" and pull.head_ref == branch and pull.head_sha != sha:
+        for pull in self.pulls_headed_by(repository, branch):
+            if pull.head_sha != sha:
                 previous = pull.head_sha
                 pull.head_sha = sha
                 pull.updated_at = self.now()
                 self.publish(
                     "pull_request",
                     "synchronize",
-                    repository,
+                    self.repository(pull.repo_full_name),
                     sender,
                     pull,
                     before=previous,

@@ -1,5 +1,5 @@
-"""Merging pull requests (merge commit, squash, rebase) and updating their branches, with the
-refusals GitHub answers when a merge cannot happen."""
+"""Merging pull requests (merge commit, squash, rebase) and updating their branches (merging the
+base in, or rebasing onto it), with the refusals GitHub answers when they cannot happen."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def _merge_message(
 ) -> str:
     """GitHub's default titles and bodies for merge and squash commits."""
     if method == "merge":
-        owner = state.repository(pull.repo_full_name).owner
+        owner = state.head_repository(pull).owner
         title = message.title or f"Merge pull request #{pull.number} from {owner}/{pull.head_ref}"
         body = pull.title if message.body is None else message.body
     else:
@@ -198,15 +198,8 @@ def update_branch(
 ) -> Commit:
     """Merges the base branch into the head branch (a push and a ``synchronize``), by `sender`,
     the PR's author unless told otherwise."""
-    repository = state.repository(repo)
     pull = require_pull(state, repo, number)
-    if pull.state != "open":
-        raise ApiError(422, CLOSED_UPDATE)
-    if expected_head_sha is not None and expected_head_sha != pull.head_sha:
-        raise ApiError(422, EXPECTED_HEAD_MISMATCH)
-    base_tip = repository.branches[pull.base_ref]
-    if state.git.is_ancestor(base_tip, pull.head_sha):
-        raise ApiError(422, NOTHING_TO_UPDATE)
+    base_tip = _updatable(state, pull, expected_head_sha)
     tree = _update_tree(state, pull, base_tip)
     actor = sender or pull.author
     ensure_actor(state, actor)
@@ -217,8 +210,53 @@ def update_branch(
         author=state.signature(actor),
     )
     pull.base_sha = base_tip
-    state.move_branch(repository, pull.head_ref, commit.sha, sender=actor, commits=[commit])
+    head_repository = state.head_repository(pull)
+    state.move_branch(head_repository, pull.head_ref, commit.sha, sender=actor, commits=[commit])
     return commit
+
+
+def rebase_update(
+    state: SimulatedGitHub,
+    repo: str,
+    number: int,
+    expected_head_sha: str | None = None,
+    *,
+    sender: str | None = None,
+) -> Commit:
+    """Replays the head's commits onto the base branch's tip (merge commits dropped, authors and
+    messages kept, committed by `sender`) and force-moves the head branch: a forced push and a
+    ``synchronize``. Returns the new head commit."""
+    pull = require_pull(state, repo, number)
+    base_tip = _updatable(state, pull, expected_head_sha)
+    if not (state.git.has_commit(base_tip) and state.git.has_commit(pull.head_sha)):
+        raise ApiError(422, CANNOT_REBASE)
+    if replay_trees(state, pull, base_tip) is None:
+        raise ApiError(422, CANNOT_REBASE)
+    actor = sender or pull.author
+    ensure_actor(state, actor)
+    created = _rebase(state, pull, base_tip, state.signature(actor))
+    pull.base_sha = base_tip
+    state.move_branch(
+        state.head_repository(pull),
+        pull.head_ref,
+        created[-1].sha,
+        sender=actor,
+        commits=created,
+        forced=True,
+    )
+    return created[-1]
+
+
+def _updatable(state: SimulatedGitHub, pull: PullRequest, expected_head_sha: str | None) -> str:
+    """The base branch's tip the head can be brought up to, or GitHub's 422 refusals."""
+    if pull.state != "open":
+        raise ApiError(422, CLOSED_UPDATE)
+    if expected_head_sha is not None and expected_head_sha != pull.head_sha:
+        raise ApiError(422, EXPECTED_HEAD_MISMATCH)
+    base_tip = state.repository(pull.repo_full_name).branches[pull.base_ref]
+    if state.git.is_ancestor(base_tip, pull.head_sha):
+        raise ApiError(422, NOTHING_TO_UPDATE)
+    return base_tip
 
 
 def _update_tree(state: SimulatedGitHub, pull: PullRequest, base_tip: str) -> Mapping[str, str]:

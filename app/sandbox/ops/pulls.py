@@ -56,7 +56,8 @@ def create_pull(
 
 
 def _own_branch(repository: Repository, head: str) -> str:
-    """``owner:branch`` names a branch of the owner's repository (forks are not simulated)."""
+    """``owner:branch`` names a branch of the owner's repository (a fork's pull request is
+    opened with `ops.forks.open_fork_pull`)."""
     owner, _, branch = head.rpartition(":")
     if owner and owner.lower() != repository.owner.lower():
         raise validation_failed([field_error(RESOURCE, "head", "invalid")])

@@ -5,8 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.sandbox.context import context
-from app.sandbox.errors import json_response, not_found, read_json_object
+from app.sandbox.errors import (
+    forbidden_for_integration,
+    json_response,
+    not_found,
+    read_json_object,
+)
 from app.sandbox.ops.access import bot_login
+from app.sandbox.ops.forks import may_push_head
 from app.sandbox.ops.merging import MergeMessage, merge_pull, update_branch
 from app.sandbox.routes.body_fields import BodyReader
 from app.sandbox.routes.pull_writes import PULL, READ_PULLS, WRITE_PULLS, requested_pull
@@ -49,6 +55,8 @@ async def update(request: web.Request) -> web.Response:
     reader = BodyReader(await read_json_object(request), "PullRequest")
     expected = reader.string("expected_head_sha")
     reader.done()
+    if ctx.grant is None or not may_push_head(ctx.state, ctx.grant, pull):
+        raise forbidden_for_integration()
     update_branch(
         ctx.state, pull.repo_full_name, pull.number, expected, sender=bot_login(ctx.state)
     )
