@@ -59,6 +59,14 @@ def test_a_pr_behind_a_strict_branch_is_updated_first() -> None:
     assert readiness(pull(mergeable_state="behind"), unknown).verdict is Verdict.UPDATE
 
 
+def test_a_pr_behind_whose_branch_paasbot_cannot_update_leaves_the_queue() -> None:
+    state = pull(commits_behind=1, cannot_update="it is in the fork bob/shop")
+    found = readiness(state, STRICT)
+    assert found.verdict is Verdict.LEAVE
+    assert found.reasons == ("its branch is behind its base branch and it is in the fork bob/shop",)
+    assert readiness(pull(cannot_update="x"), STRICT).verdict is Verdict.MERGE
+
+
 @pytest.mark.parametrize(
     ("state", "reasons"),
     [

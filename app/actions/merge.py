@@ -170,7 +170,17 @@ async def _pull_state(target: PullTarget, pull: Mapping[str, Any]) -> PullState:
         checks=checks,
         approvals=sum(1 for reviewer in reviewers if reviewer.verdict == "APPROVED"),
         commits_behind=await target.snapshot.commits_behind(),
+        cannot_update=_cannot_update(pull),
     )
+
+
+def _cannot_update(pull: Mapping[str, Any]) -> str | None:
+    """Why paasbot cannot update the PR's branch: a fork that does not allow maintainers' edits
+    (GitHub refuses the update-branch call then)."""
+    if _same_repository(pull) or pull.get("maintainer_can_modify"):
+        return None
+    fork = ((pull.get("head") or {}).get("repo") or {}).get("full_name") or "a deleted fork"
+    return f"it is in the fork {fork}, which paasbot cannot update: its author can"
 
 
 def _position_text(numbers: list[int], number: int, base: str) -> str:

@@ -59,6 +59,8 @@ class PullState:
     checks: Mapping[str, CheckState]  # status contexts and check run names, lower-case
     approvals: int
     commits_behind: int | None
+    # None: paasbot can update the branch; else why not (e.g. it is in a fork it cannot push to).
+    cannot_update: str | None = None
 
 
 def readiness(pull: PullState, requirements: Requirements) -> Readiness:
@@ -70,6 +72,9 @@ def readiness(pull: PullState, requirements: Requirements) -> Readiness:
     if pull.draft:
         return Readiness(Verdict.WAIT, ("it is a draft",))
     if _behind(pull, requirements):
+        if pull.cannot_update:
+            reason = f"its branch is behind its base branch and {pull.cannot_update}"
+            return Readiness(Verdict.LEAVE, (reason,))
         return Readiness(Verdict.UPDATE, ("its branch is behind its base branch",))
     waits = _waits(pull, requirements)
     if waits:
