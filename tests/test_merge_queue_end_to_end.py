@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from app.sandbox import SimulatedGitHub
-from app.sandbox.actors_pulls import add_labels, review
+from app.sandbox.actors_pulls import add_labels, comment, review
 from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
@@ -168,5 +168,19 @@ async def test_twenty_concurrent_duplicate_deliveries_merge_a_ready_pr_once(
         assert set(statuses) <= {200, 202}
         await stage.dispatcher.start()
         await stage.settle()
+        assert state.pull(REPO, pull.number).merged
+        assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=pull.number)]
+
+
+async def test_paasbot_merge_queues_a_pr_its_rule_does_not_match_yet(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        pull = open_ready_pull(state, "asked")  # approved and green, but not labelled `ship`
+        await stage.settle()
+        assert not state.pull(REPO, pull.number).merged
+        comment(state, REPO, pull.number, "bob", "/paasbot merge")
+        await run_ci_until_quiet(stage)
         assert state.pull(REPO, pull.number).merged
         assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=pull.number)]

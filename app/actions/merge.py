@@ -76,7 +76,7 @@ class MergeAction:
         if pull.get("merged") or pull.get("state") != "open":
             changes = (_leaving(target, "it is closed"),) if entry else ()
             return Plan(changes, detail="merged" if pull.get("merged") else "closed")
-        if not given.matched:
+        if not given.matched and not (entry and entry.requested_by):
             if entry is None:
                 return Plan(status=Status.WAITING, detail="waits for the conditions")
             change = _leaving(target, "its conditions no longer hold")

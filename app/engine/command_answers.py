@@ -18,6 +18,7 @@ from app.engine.permissions import PermissionCache
 class CommandAnswers:
     events: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    accepted: list[CommandRequest] = field(default_factory=list)
 
     @property
     def refresh(self) -> bool:
@@ -58,6 +59,7 @@ async def _judge(
         )
         return False
     answers.events |= {"command", f"command.{request.name}"}
+    answers.accepted.append(request)
     return True
 
 

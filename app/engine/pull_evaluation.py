@@ -19,6 +19,7 @@ from app.config.loader import LoadedConfig
 from app.config.model import Config, Rule
 from app.config.triggers import event_names, is_release_only
 from app.engine.command_answers import CommandAnswers, answer_commands
+from app.engine.command_effects import carry_out_commands
 from app.engine.commands import CommandRequest, command_from_payload
 from app.engine.conditions import FactValue
 from app.engine.config_check import check_pull_config
@@ -129,6 +130,11 @@ class PullEvaluation:
             memory.lift_stops()
         rules = pull_request_rules(config)
         memory.keep_only({rule.name for rule in rules})
+        notes += tuple(
+            await carry_out_commands(
+                self.target, rules, answers.accepted, dry_run=config.dry_run, now=self.now
+            )
+        )
         results, reports, facts = await self._run_rules(config, rules, memory, answers)
         missing = [
             f"The team @{team} does not exist or paasbot cannot see it."
