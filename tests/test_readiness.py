@@ -59,6 +59,14 @@ def test_a_pr_behind_a_strict_branch_is_updated_first() -> None:
     assert readiness(pull(mergeable_state="behind"), unknown).verdict is Verdict.UPDATE
 
 
+def test_a_failed_coverage_or_lint_check_of_paasbots_leaves_the_queue() -> None:
+    found = readiness(pull(own_failures=("paasbot/lint/ruff",)), STRICT)
+    assert (found.verdict, found.reasons) == (
+        Verdict.LEAVE,
+        ("paasbot's check(s) failed: `paasbot/lint/ruff`",),
+    )
+
+
 def test_a_pr_behind_whose_branch_paasbot_cannot_update_leaves_the_queue() -> None:
     state = pull(commits_behind=1, cannot_update="it is in the fork bob/shop")
     found = readiness(state, STRICT)

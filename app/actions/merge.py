@@ -16,6 +16,7 @@ from gidgethub import BadRequest, GitHubBroken
 from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.coverage import CHECK_NAME as COVERAGE_CHECK
 from app.actions.options import ActionOptions
 from app.engine.pull_facts import check_states, reduce_reviews
 from app.engine.templates import TemplateProblem, check_template, render
@@ -23,6 +24,7 @@ from app.github.errors import GitHubUnavailable
 from app.merging import messages
 from app.merging.protection import branch_requirements
 from app.merging.readiness import CheckState, PullState, Readiness, Verdict, readiness
+from app.reports.lint_summary import CHECK_PREFIX as LINT_PREFIX
 from app.store.merge_queue import QueueEntry, join_queue, leave_queue, queue_for, queued_entry
 
 METHODS = ("merge", "squash", "rebase")
@@ -157,7 +159,8 @@ def _leave_plan(
 
 async def _pull_state(target: PullTarget, pull: Mapping[str, Any]) -> PullState:
     statuses = await target.snapshot.combined_statuses()
-    runs = await target.snapshot.check_runs()
+    # Read again: the coverage and lint actions may have written theirs in this evaluation.
+    runs = await target.snapshot.refresh_check_runs()
     checks: dict[str, CheckState] = {}
     for state, names in check_states(statuses, runs).items():
         for name in names:
@@ -171,7 +174,17 @@ async def _pull_state(target: PullTarget, pull: Mapping[str, Any]) -> PullState:
         approvals=sum(1 for reviewer in reviewers if reviewer.verdict == "APPROVED"),
         commits_behind=await target.snapshot.commits_behind(),
         cannot_update=_cannot_update(pull),
+        own_failures=tuple(
+            name
+            for name, state in checks.items()
+            if _is_report_check(name) and state is CheckState.FAILING
+        ),
     )
+
+
+def _is_report_check(name: str) -> bool:
+    """paasbot's coverage and lint checks: the merge queue does not merge past their failure."""
+    return name in (COVERAGE_CHECK, LINT_PREFIX) or name.startswith(LINT_PREFIX + "/")
 
 
 def _cannot_update(pull: Mapping[str, Any]) -> str | None:

@@ -81,6 +81,11 @@ class PullRequestSnapshot:
         page of its `check_runs`."""
         return await self._once("check_runs", self._fetch_check_runs)
 
+    async def refresh_check_runs(self) -> list[Json]:
+        """The check runs on the head SHA read again (e.g. after this evaluation wrote some)."""
+        self._fetches.pop("check_runs", None)
+        return await self.check_runs()
+
     async def commits_behind(self) -> int | None:
         """How many commits the base branch has that the head lacks:
         `GET /repos/{repo}/compare/{base ref}...{head sha}` → `behind_by`. None when GitHub

@@ -61,6 +61,8 @@ class PullState:
     commits_behind: int | None
     # None: paasbot can update the branch; else why not (e.g. it is in a fork it cannot push to).
     cannot_update: str | None = None
+    # paasbot's own report checks (coverage, lint) that failed on the head.
+    own_failures: tuple[str, ...] = ()
 
 
 def readiness(pull: PullState, requirements: Requirements) -> Readiness:
@@ -69,6 +71,10 @@ def readiness(pull: PullState, requirements: Requirements) -> Readiness:
     failing = _checks_in(pull.checks, requirements.required_checks, CheckState.FAILING)
     if failing:
         return Readiness(Verdict.LEAVE, (f"required check(s) failed: {_names(failing)}",))
+    if pull.own_failures:
+        return Readiness(
+            Verdict.LEAVE, (f"paasbot's check(s) failed: {_names(pull.own_failures)}",)
+        )
     if pull.draft:
         return Readiness(Verdict.WAIT, ("it is a draft",))
     if _behind(pull, requirements):
