@@ -6,6 +6,7 @@ The decisions are tested with a recording plugin (no HTTP); the real `label`, `c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from app.actions.check import CheckOptions
 from app.actions.comment import CommentOptions
 from app.actions.label import LabelOptions
 from app.actions.options import ActionOptions
-from app.actions.planned import LintOptions, MergeOptions
+from app.actions.planned import PropagateOptions
 from app.config.model import ActionSpec, Origin, Rule
 from app.engine import execute
 from app.engine.conditions import FactValue, StaticFacts, parse_tree
@@ -131,7 +132,8 @@ class Recorder:
         return set()
 
 
-NO_TARGET = PullTarget(cast(Any, None), cast(Any, None), cast(Any, None), REPO, 1, "0" * 40)
+HEAD = "0" * 40
+NO_TARGET = PullTarget(cast(Any, None), cast(Any, None), cast(Any, None), REPO, 1, HEAD)
 
 
 @pytest.fixture(name="recorder")
@@ -236,11 +238,13 @@ async def test_the_plans_memory_is_kept_once_its_changes_are_made(recorder: Reco
     memory = PullMemory()
     (report,) = await executor(NO_TARGET, memory).run(evaluated([recorded_rule()]))
     assert report == ActionReport("Rule", "recorder", "done", "wanted", ("write",))
-    assert memory.action("Rule", "recorder") == ActionMemory({"seen": 1}, [NOW], None)
+    assert memory.action("Rule", "recorder") == ActionMemory({"seen": 1}, [NOW], None, HEAD)
     assert recorder.given[0].memory == {}
     await executor(NO_TARGET, memory, now=NOW + 5).run(evaluated([recorded_rule()]))
     assert recorder.given[1].memory == {"seen": 1}
-    assert memory.action("Rule", "recorder") == ActionMemory({"seen": 2}, [NOW, NOW + 5], None)
+    assert memory.action("Rule", "recorder") == ActionMemory(
+        {"seen": 2}, [NOW, NOW + 5], None, HEAD
+    )
 
 
 @pytest.mark.parametrize(
@@ -305,7 +309,9 @@ async def test_a_failed_plan_with_changes_makes_them_and_reports_the_failure(
         "Rule", "recorder", "failed", "the template failed", ("set `policy` failure",)
     )
     assert recorder.performed == ["set `policy` failure"]
-    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW]), "counted, not kept"
+    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW], changes_head=HEAD), (
+        "counted, not kept"
+    )
 
 
 def refusal(status: int, message: str) -> BadRequest:
@@ -348,7 +354,7 @@ async def test_a_refused_change_fails_only_its_action(
     assert recorder.performed == ["first", "other"]
     # Its state is not remembered (the rest is tried again next time), but the change made
     # counts towards flapping.
-    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW])
+    assert memory.action("Rule", "recorder") == ActionMemory(changes=[NOW], changes_head=HEAD)
     assert memory.action("Other", "recorder").changes == [NOW]
 
 
@@ -399,6 +405,20 @@ async def test_a_dry_run_reports_what_it_would_do_and_does_nothing(recorder: Rec
     assert recorder.performed == []
     assert memory.action("Rule", "recorder") == ActionMemory()
     assert memory.rule_matched("Rule") is True
+
+
+async def test_changes_on_successive_head_commits_are_not_flapping(recorder: Recorder) -> None:
+    """A check run per new head, or a merge queue updating a branch: one change per head."""
+    memory = PullMemory()
+    statuses = []
+    for step in range(FLAP_LIMIT + 2):
+        target = dataclasses.replace(NO_TARGET, head_sha=f"{step:040x}")
+        reports = await executor(target, memory, now=NOW + 30 * step).run(
+            evaluated([recorded_rule()])
+        )
+        statuses.append(reports[0].status)
+    assert statuses == ["done"] * (FLAP_LIMIT + 2)
+    assert memory.action("Rule", "recorder").changes == [NOW + 30 * (FLAP_LIMIT + 1)]
 
 
 async def test_a_dry_run_is_never_stopped(recorder: Recorder) -> None:
@@ -554,16 +574,14 @@ async def test_unavailable_and_stopped_actions_touch_nothing(
     ship = rule(
         "Ship",
         {
-            "merge": MergeOptions(method="squash"),
-            "lint": LintOptions(),
+            "propagate": PropagateOptions(package="widgets", ecosystem="pip", to=["acme/api"]),
             "label": LabelOptions(add=["shipped"]),
         },
     )
     before = len(world.state.requests)
     reports = await evaluate_pull(api, db, pull, memory, [ship], {})
     assert [(r.action, r.status, r.detail) for r in reports] == [
-        ("merge", "unavailable", UNAVAILABLE),
-        ("lint", "unavailable", UNAVAILABLE),
+        ("propagate", "unavailable", UNAVAILABLE),
         ("label", "stopped", "stopped: flapping"),
     ]
     assert api_calls(world.state, before) == []

@@ -97,6 +97,7 @@ class ActionExecutor:
             return ActionReport(rule, action, status, plan.detail)
         if self.dry_run:
             return ActionReport(rule, action, "would", plan.detail, described)
+        remembered.on_head(self.target.head_sha)
         if is_flapping(remembered.changes, self.now):
             remembered.stopped = flapping_message(len(remembered.changes))
             self.memory.set_action(rule, action, remembered)
@@ -129,6 +130,7 @@ class ActionExecutor:
         """A change made counts towards flapping even when the action then failed (its state
         is not remembered: the rest is planned again next time)."""
         counted = self.memory.action(rule, action)
+        counted.on_head(self.target.head_sha)
         counted.changes = with_change(counted.changes, self.now)
         self.memory.set_action(rule, action, counted)
 

@@ -15,9 +15,21 @@ class ActionMemory:
     state: dict[str, Any] = field(default_factory=dict)
     changes: list[float] = field(default_factory=list)
     stopped: str | None = None
+    changes_head: str | None = None  # the head SHA the recent changes were made on
 
     def document(self) -> dict[str, Any]:
-        return {"state": self.state, "changes": self.changes, "stopped": self.stopped}
+        return {
+            "state": self.state,
+            "changes": self.changes,
+            "stopped": self.stopped,
+            "changes_head": self.changes_head,
+        }
+
+    def on_head(self, head_sha: str) -> None:
+        """Changes count towards flapping per head commit: writing again on a new head (a check
+        run, a branch update in a merge queue) is not undoing what was done."""
+        if self.changes_head != head_sha:
+            self.changes, self.changes_head = [], head_sha
 
 
 @dataclass
@@ -33,7 +45,10 @@ class PullMemory:
     def action(self, rule: str, action: str) -> ActionMemory:
         raw = self.document.get("actions", {}).get(_key(rule, action)) or {}
         return ActionMemory(
-            dict(raw.get("state") or {}), list(raw.get("changes") or []), raw.get("stopped")
+            dict(raw.get("state") or {}),
+            list(raw.get("changes") or []),
+            raw.get("stopped"),
+            raw.get("changes_head"),
         )
 
     def set_action(self, rule: str, action: str, memory: ActionMemory) -> None:
