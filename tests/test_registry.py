@@ -16,13 +16,10 @@ from app.actions.label import LabelOptions
 from app.actions.lint import LintOptions
 from app.actions.merge import MergeOptions
 from app.actions.options import ActionOptions
-from app.actions.planned import (
-    PLANNED_OPTIONS,
-    PropagateOptions,
-    UpdateBranchOptions,
-)
+from app.actions.planned import PLANNED_OPTIONS, PropagateOptions
 from app.actions.registry import ACTIONS, OPTIONS
 from app.actions.request_reviews import RequestReviewsOptions
+from app.actions.update_branch import UpdateBranchOptions
 
 
 def test_the_actions_carried_out_today() -> None:
@@ -34,10 +31,12 @@ def test_the_actions_carried_out_today() -> None:
         "coverage": CoverageOptions,
         "lint": LintOptions,
         "merge": MergeOptions,
+        "update_branch": UpdateBranchOptions,
     }
     for name, action in ACTIONS.items():
         assert action.name == name
-    # Coverage and lint report only while its rule matches; the others undo, report or settle.
+    # Coverage, lint and branch updates act only while their rule matches; the others undo,
+    # report or settle.
     unmatched = {name for name, action in ACTIONS.items() if action.plans_when_unmatched}
     assert unmatched == {"label", "comment", "check", "request_reviews", "merge"}
 
@@ -45,10 +44,7 @@ def test_the_actions_carried_out_today() -> None:
 def test_every_action_named_has_options_and_none_is_both_planned_and_carried_out() -> None:
     assert set(OPTIONS) == set(ACTIONS) | set(PLANNED_OPTIONS)
     assert not set(ACTIONS) & set(PLANNED_OPTIONS)
-    assert set(PLANNED_OPTIONS) == {
-        "update_branch",
-        "propagate",
-    }
+    assert set(PLANNED_OPTIONS) == {"propagate"}
     for options in OPTIONS.values():
         assert issubclass(options, ActionOptions)
 
@@ -78,6 +74,7 @@ def test_every_option_model_forbids_unknown_keys_and_is_frozen(
         pytest.param(CoverageOptions, {"project_threshold": " 0.5 % "}, id="cov, spaced"),
         pytest.param(LintOptions, {"filter": "file", "max_annotations": 0}, id="lint"),
         pytest.param(UpdateBranchOptions, {"method": "rebase", "when": "queued"}, id="update"),
+        pytest.param(UpdateBranchOptions, {"comment": True}, id="update, comment"),
         pytest.param(MergeOptions, {"method": "squash", "delete_branch": True}, id="merge"),
         pytest.param(
             PropagateOptions,
@@ -120,6 +117,9 @@ def test_valid_planned_options(options: type[ActionOptions], raw: dict[str, Any]
             id="not owner/name",
         ),
         pytest.param(UpdateBranchOptions, {"strategy": "merge"}, "Extra inputs", id="unknown"),
+        pytest.param(UpdateBranchOptions, {"method": "squash"}, "'merge' or 'rebase'", id="squash"),
+        pytest.param(UpdateBranchOptions, {"when": "never"}, "'always' or 'queued'", id="when"),
+        pytest.param(UpdateBranchOptions, {"comment": "yes"}, "valid boolean", id="comment"),
     ],
 )
 def test_invalid_planned_options(

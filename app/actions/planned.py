@@ -1,6 +1,6 @@
-"""Options of the actions that later releases carry out (branch updates, merges, bumps). Their
-language is part of `.paasbot.yml` already, so presets and repositories can be validated today;
-the summary says when an action is not available yet."""
+"""Options of the actions that later releases carry out (dependency bumps). Their language is
+part of `.paasbot.yml` already, so presets and repositories can be validated today; the summary
+says when an action is not available yet."""
 
 from __future__ import annotations
 
@@ -13,11 +13,6 @@ from app.actions.options import ActionOptions
 Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 
 
-class UpdateBranchOptions(ActionOptions):
-    method: Literal["merge", "rebase"] = "merge"
-    when: Literal["always", "queued"] = "always"
-
-
 class PropagateOptions(ActionOptions):
     package: Annotated[str, Field(min_length=1)]
     ecosystem: Literal["pip", "poetry", "pep621", "npm", "gomod", "maven", "docker"]
@@ -26,6 +21,5 @@ class PropagateOptions(ActionOptions):
 
 
 PLANNED_OPTIONS: dict[str, type[ActionOptions]] = {
-    "update_branch": UpdateBranchOptions,
     "propagate": PropagateOptions,
 }

@@ -13,6 +13,7 @@ from app.actions.merge import MergeAction
 from app.actions.options import ActionOptions
 from app.actions.planned import PLANNED_OPTIONS
 from app.actions.request_reviews import RequestReviewsAction
+from app.actions.update_branch import UpdateBranchAction
 
 ACTIONS: dict[str, Action] = {
     action.name: action
@@ -24,6 +25,7 @@ ACTIONS: dict[str, Action] = {
         CoverageAction(),
         LintAction(),
         MergeAction(),
+        UpdateBranchAction(),
     )
 }
 

@@ -220,6 +220,15 @@ class GitHubApp:
         return InstallationToken(data["token"], parse_expires_at(data["expires_at"]))
 
 
+def graphql_endpoint(base_url: str) -> str:
+    """GitHub's GraphQL endpoint beside a REST base URL: GitHub Enterprise Server serves REST under
+    `/api/v3` and GraphQL at `/api/graphql`; github.com at `api.github.com` and `/graphql`."""
+    root = base_url.rstrip("/")
+    if root.endswith("/api/v3"):
+        return root.removesuffix("/v3") + "/graphql"
+    return root + "/graphql"
+
+
 def _secondary_wait(exception: gidgethub.HTTPException) -> float | None:
     """Seconds to wait for a secondary rate limit (403/429), or None if it is not one."""
     if exception.status_code not in (403, 429):
