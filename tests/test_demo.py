@@ -22,19 +22,29 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert "paasbot  POST /repos/acme/payments/issues/1/labels -> 200" in text
     # golden-path asks a code owner of services/api/ (bob or carol of @acme/backend) to review
     assert text.count("paasbot  POST /repos/acme/payments/pulls/1/requested_reviewers -> 201") == 1
-    assert "- `request_reviews`: **done** — asked @" in text
     # CI's coverage upload reaches paasbot, which writes the coverage check on the PR's head
     assert (
         "ci       POST /api/reports/acme/payments/" in text
         and "(coverage, OIDC token of the CI job) -> 202" in text
     )
     assert "github   check_run.created paasbot/coverage (by paasbot[bot])" in text
-    assert "- `coverage`: **done** — `paasbot/coverage` failure: Patch 66.66%" in text
+    assert "#1 coverage: **done** — `paasbot/coverage` failure: Patch 66.66%" in text
     # ruff's findings: the one on a changed line is kept, the one on an untouched line is not
     assert "(lint, OIDC token of the CI job) -> 202" in text
     assert "github   check_run.created paasbot/lint/ruff (by paasbot[bot])" in text
-    assert "`paasbot/lint/ruff` failure: 1 finding on the PR's lines: 1 error" in text
-    assert "The paasbot check on the PR's head now says: 6 of 8 rules match" in text
+    assert (
+        "#1 lint: **done** — `paasbot/lint/ruff` failure: 1 finding on the PR's lines: 1 error"
+        in (text)
+    )
+    # a merge queue of three: #1 leaves it while its coverage and lint checks fail, #2 and #3
+    # merge in turn, each brought up to date first; #1 merges once fixed
+    assert "position 3 of 3 in the `main` merge queue (#2 → #3 → **#1**)" in text
+    assert "left the merge queue: paasbot's check(s) failed" in text
+    assert text.count("paasbot  PUT /repos/acme/payments/pulls/3/update-branch -> 202") == 1
+    merges = [line.split("/pulls/")[1] for line in text.splitlines() if "/merge -> 200" in line]
+    assert merges == ["2/merge -> 200", "3/merge -> 200", "1/merge -> 200"]
+    assert "Pull requests: #1 merged, #2 merged, #3 merged" in text
+    assert "The paasbot check on PR #1's head now says: " in text
     assert "- `check`: **done** — `ready-to-merge` success" in text
     assert "webhooks delivered" in text.splitlines()[-1]
     assert (tmp_path / "paasbot.db").exists()

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from app.actions.label import LabelOptions
-from app.actions.planned import MergeOptions, PropagateOptions
+from app.actions.merge import MergeOptions
+from app.actions.planned import PropagateOptions
 from app.actions.request_reviews import RequestReviewsOptions
 from app.config.merge import deep_merge, merge_layers
 from app.config.model import Config, ConfigLayer, Origin

@@ -85,8 +85,9 @@ def test_options_validate_templates_and_methods() -> None:
 
 def test_the_templates_say_which_attributes_they_read() -> None:
     raw = {"commit_title": "{{ title }} (#{{ number }})", "commit_message": "{{ body }}"}
-    assert ACTION.attributes(options(**raw)) == {"title", "number", "body"}
-    assert ACTION.attributes(options()) == set()
+    checks = {"check-pending", "check-success", "check-failure"}  # a queued PR's CI, after updates
+    assert ACTION.attributes(options(**raw)) == {"title", "number", "body", *checks}
+    assert ACTION.attributes(options()) == checks
 
 
 # The queue

@@ -8,7 +8,7 @@ import pytest
 
 import app
 from app.actions.label import LabelOptions
-from app.actions.planned import MergeOptions
+from app.actions.merge import MergeOptions
 from app.config.local_check import check_config
 from app.config.merge import merge_layers
 from app.config.presets import preset_file, presets

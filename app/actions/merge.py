@@ -28,6 +28,7 @@ from app.reports.lint_summary import CHECK_PREFIX as LINT_PREFIX
 from app.store.merge_queue import QueueEntry, join_queue, leave_queue, queue_for, queued_entry
 
 METHODS = ("merge", "squash", "rebase")
+CHECK_ATTRIBUTES = frozenset({"check-pending", "check-success", "check-failure"})
 _ALLOWED_FLAGS = {"merge": "allow_merge_commit", "squash": "allow_squash_merge"}
 _CHECK_STATE = {
     "success": CheckState.PASSING,
@@ -67,7 +68,7 @@ class MergeAction:
     def attributes(self, options: ActionOptions) -> set[str]:
         assert isinstance(options, MergeOptions)
         texts = (options.commit_title, options.commit_message)
-        return set().union(*(check_template(text) for text in texts if text))
+        return set().union(CHECK_ATTRIBUTES, *(check_template(text) for text in texts if text))
 
     async def plan(self, given: ActionInput) -> Plan:
         assert isinstance(given.options, MergeOptions)
@@ -81,6 +82,14 @@ class MergeAction:
         if not given.matched and not (entry and entry.requested_by):
             if entry is None:
                 return Plan(status=Status.WAITING, detail="waits for the conditions")
+            if _checks_running_on_update(given):
+                async with target.db.reader() as conn:
+                    queue = await queue_for(conn, target.repository, entry.base_ref)
+                where = _position_text(
+                    [queued.number for queued in queue], target.number, entry.base_ref
+                )
+                detail = f"{where}; brought up to date, it keeps its place while its checks run"
+                return Plan(status=Status.WAITING, detail=detail)
             change = _leaving(target, "its conditions no longer hold")
             return Plan((change,), detail="left the merge queue: its conditions no longer hold")
         return await _queued_plan(given, given.options, pull, entry)
@@ -132,7 +141,8 @@ async def _head_of_queue_plan(
     if ready.verdict is Verdict.UPDATE:
         change = Change(f"bring #{target.number} up to date with `{base}`", _updater(target))
         detail = f"{where}; {ready.reasons[0]}: updating it, then waiting for its checks"
-        return Plan((change,), status=Status.WAITING, detail=detail + required)
+        memory = {"updated_from": target.head_sha}
+        return Plan((change,), status=Status.WAITING, detail=detail + required, memory=memory)
     if ready.verdict is Verdict.WAIT:
         detail = f"{where}; waits for: " + "; ".join(ready.reasons)
         return Plan(status=Status.WAITING, detail=detail + required)
@@ -143,6 +153,21 @@ async def _head_of_queue_plan(
         _merger(target, method, title, message, options.delete_branch, pull),
     )
     return Plan((merge,), detail=f"{where}; merged ({method})")
+
+
+def _checks_running_on_update(given: ActionInput) -> bool:
+    """Whether the rule fails only for now because paasbot just brought the branch up to date:
+    the head is new and CI has not finished on it (rules that test checks do not match while
+    they run; the PR must not lose its place in the queue for that)."""
+    updated_from = given.memory.get("updated_from")
+    if not updated_from or updated_from == given.target.head_sha:
+        return False
+    pending = given.facts.value("check-pending") or []
+    finished = [
+        *(given.facts.value("check-success") or []),
+        *(given.facts.value("check-failure") or []),
+    ]
+    return bool(pending) or not finished
 
 
 def _leave_plan(

@@ -9,6 +9,7 @@ then prints a timeline of both sides.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import socket
 import tempfile
@@ -25,9 +26,9 @@ from app.reports import ci_env
 from app.reports.upload import OidcCredential, id_token
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
-from app.sandbox.models import RecordedRequest
+from app.sandbox.models import PullRequest, RecordedRequest
 from app.sandbox.oidc import ActionsOidc
-from app.sandbox.scenario import ReportUpload, Step, default_scenario, seed
+from app.sandbox.scenario import REPOSITORY, ReportUpload, Step, default_scenario, seed
 from app.sandbox.server import create_simulator_app
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.webhooks.dispatcher import WebhookDispatcher
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
 
 APP_SLUG = "paasbot"
 SETTLE_TIMEOUT_SECONDS = 30.0
+DEMO_ACTIONS = ("coverage", "lint", "merge")  # whose news the timeline shows
+MAX_REPEATS = 10  # rounds of a repeated step (CI on new heads) before the demo moves on
+# Where a summary line's list of the merge action's changes starts.
+_CHANGES_SHOWN = re.compile(r" \((?:leave the merge queue|bring #|merge #|label `|set `).*$")
 
 
 @dataclass
@@ -203,6 +208,7 @@ async def play(
 
 async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_running: bool) -> int:
     timeline = Timeline()
+    shown_actions: dict[tuple[int, str], str] = {}
     stage.state.subscribers.append(timeline.github_event)
     seen_requests = len(stage.state.requests)
     print(
@@ -213,12 +219,17 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
     )
     for number, step in enumerate(steps, 1):
         timeline.add(f"step {number}: {step.says}")
-        step.act(stage.state)
-        if step.upload is not None:
-            timeline.add(f"  ci       {await _upload(stage, step.upload(stage.state))}")
-        await stage.settle()
-        seen_requests = _record_bot_calls(stage.state, timeline, seen_requests)
+        for _ in range(MAX_REPEATS if step.repeat else 1):
+            changed = step.act(stage.state)
+            if step.upload is not None:
+                timeline.add(f"  ci       {await _upload(stage, step.upload(stage.state))}")
+            await stage.settle()
+            seen_requests = _record_bot_calls(stage.state, timeline, seen_requests)
+            if not changed:
+                break
         timeline.add(f"  result   {_check_summary(stage.state)}")
+        for line in _action_lines(stage.state, shown_actions):
+            timeline.add(f"  rules    {line}")
     for at, text in timeline.in_order():
         print(f"{at * 1000:8.0f} ms  {text}", file=out)
     print(_final_summary(stage.state), file=out)
@@ -260,13 +271,60 @@ def _check_summary(state: SimulatedGitHub) -> str:
     return f'paasbot check on {latest.head_sha[:7]}: "{latest.output.get("title")}"'
 
 
+def _action_lines(state: SimulatedGitHub, shown: dict[tuple[int, str], str]) -> list[str]:
+    """What the open PRs' summaries now say of their coverage, lint and merge actions, when it
+    changed since last shown (`shown` remembers) and is not just waiting for its conditions."""
+    lines = []
+    for pull in sorted(state.pulls_in(REPOSITORY), key=lambda pull: pull.number):
+        if pull.state != "open":
+            continue
+        for action, line in _summary_lines(state, pull.head_sha).items():
+            text = _CHANGES_SHOWN.sub("", line)
+            if "waits for the conditions" in text or shown.get((pull.number, action)) == text:
+                continue
+            shown[(pull.number, action)] = text
+            lines.append(f"#{pull.number} {action}: {text}")
+    return lines
+
+
+def _summary_lines(state: SimulatedGitHub, sha: str) -> dict[str, str]:
+    runs = [r for r in state.check_runs.values() if r.name == "paasbot" and r.head_sha == sha]
+    if not runs:
+        return {}
+    summary = str(max(runs, key=lambda run: run.id).output.get("summary") or "")
+    found = {}
+    for action in DEMO_ACTIONS:
+        prefix = f"- `{action}`: "
+        for line in summary.splitlines():
+            if line.startswith(prefix) and "**waiting** — waits for" not in line:
+                found[action] = line.removeprefix(prefix)
+    return found
+
+
 def _final_summary(state: SimulatedGitHub) -> str:
-    runs = [run for run in state.check_runs.values() if run.name == "paasbot"]
+    """Where each pull request ended, and PR #1's summary check in full."""
+    pulls = sorted(state.pulls_in(REPOSITORY), key=lambda pull: pull.number)
+    ends = [f"#{pull.number} {_ending(pull)}" for pull in pulls]
+    first = pulls[0] if pulls else None
+    runs = [
+        run
+        for run in state.check_runs.values()
+        if first is not None and run.name == "paasbot" and run.head_sha == first.head_sha
+    ]
     if not runs:
         return ""
     latest = max(runs, key=lambda run: run.id)
     title, summary = latest.output.get("title"), latest.output.get("summary")
-    return f"\nThe paasbot check on the PR's head now says: {title}\n\n{summary}"
+    return (
+        f"\nPull requests: {', '.join(ends)}\n"
+        f"\nThe paasbot check on PR #1's head now says: {title}\n\n{summary}"
+    )
+
+
+def _ending(pull: PullRequest) -> str:
+    if pull.merged:
+        return "merged"
+    return "open" if pull.state == "open" else "closed"
 
 
 async def _totals(stage: DemoStage) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sandbox import actors_pulls, actors_repos
+from app.sandbox.models import CommitStatus
+from app.sandbox.ops.statuses import statuses_for
 from app.sandbox.state import SimulatedGitHub
 
 ORG = "acme"
@@ -53,6 +55,8 @@ class Step:
     act: Callable[[SimulatedGitHub], object]
     # What CI uploads to paasbot after the step, if anything.
     upload: Callable[[SimulatedGitHub], ReportUpload] | None = None
+    # Played again after each settling while `act` still changes something (returns truthy).
+    repeat: bool = False
 
 
 def seed(state: SimulatedGitHub) -> None:
@@ -69,6 +73,8 @@ def seed(state: SimulatedGitHub) -> None:
         },
     )
     actors_repos.add_team(state, ORG, "backend", members=["bob", "carol"])
+    # `main` takes only up-to-date, green branches: the merge queue updates them one by one.
+    actors_repos.set_protection(state, REPOSITORY, "main", ["ci/build"], require_up_to_date=True)
     for login in ("alice", "bob", "carol"):
         actors_repos.add_collaborator(state, REPOSITORY, login, "write")
 
@@ -80,7 +86,6 @@ def default_scenario() -> list[Step]:
             _open_pull,
         ),
         Step("CI reports `ci/build` pending, then success, on the PR's head", _ci_green),
-        Step("bob approves the pull request", _bob_approves),
         Step("alice pushes a fix to the same branch", _push_fix),
         Step("CI reports `ci/build` success on the new head", _ci_green),
         Step(
@@ -93,7 +98,21 @@ def default_scenario() -> list[Step]:
             _nothing,
             upload=_ruff_report,
         ),
-        Step("carol comments on the pull request", _carol_comments),
+        Step("carol opens PRs #2 and #3 (docs); CI passes on both", _open_docs_pulls),
+        Step("dave pushes a typo fix straight to `main`: every PR is now behind", _push_to_main),
+        Step("bob approves #2: it joins the `main` merge queue", _approve(2)),
+        Step("bob approves #3", _approve(3)),
+        Step("bob approves #1: a queue of three", _approve(1)),
+        Step(
+            "CI passes on every new head (paasbot brings each PR up to date in turn) until the"
+            " queue settles",
+            _ci_on_new_heads,
+            repeat=True,
+        ),
+        Step("alice imports `retry` and tests it", _push_import),
+        Step("CI uploads the new coverage report", _nothing, upload=_full_coverage_report),
+        Step("CI uploads ruff's findings: none", _nothing, upload=_clean_ruff_report),
+        Step("CI passes on every new head until the queue is empty", _ci_on_new_heads, repeat=True),
     ]
 
 
@@ -124,12 +143,51 @@ def _ci_green(state: SimulatedGitHub) -> object:
     return actors_repos.post_status(state, REPOSITORY, head, "ci/build", "success")
 
 
-def _bob_approves(state: SimulatedGitHub) -> object:
-    return actors_pulls.review(state, REPOSITORY, 1, "bob", "APPROVE", "Looks good")
+def _open_docs_pulls(state: SimulatedGitHub) -> object:
+    for branch, text in (("runbook", "# Runbook\n"), ("faq", "# FAQ\n")):
+        state.commit(
+            REPOSITORY, branch, {f"docs/{branch}.md": text}, message=f"Add {branch}", author="carol"
+        )
+        state.open_pull(REPOSITORY, f"Add the {branch}", head_ref=branch, author="carol")
+    return _ci_on_new_heads(state)
 
 
-def _carol_comments(state: SimulatedGitHub) -> object:
-    return actors_pulls.comment(state, REPOSITORY, 1, "carol", "Nice, thanks!")
+def _push_to_main(state: SimulatedGitHub) -> object:
+    return state.commit(
+        REPOSITORY, "main", {"README.md": "# payments\n\nPayments API.\n"}, author="dave"
+    )
+
+
+def _approve(number: int) -> Callable[[SimulatedGitHub], object]:
+    def approve(state: SimulatedGitHub) -> object:
+        return actors_pulls.review(state, REPOSITORY, number, "bob", "APPROVE", "Looks good")
+
+    return approve
+
+
+def _push_import(state: SimulatedGitHub) -> object:
+    handler = "from services.api.retry import retry\n\n\ndef handle(request):\n"
+    return state.commit(
+        REPOSITORY,
+        "retry-charges",
+        {"services/api/handler.py": handler + "    return retry(request)\n"},
+        message="Import retry",
+        author="alice",
+    )
+
+
+def _ci_on_new_heads(state: SimulatedGitHub) -> int:
+    """CI: `ci/build` success on every open PR head that has no status yet; how many."""
+    repository = state.repository(REPOSITORY)
+    heads = [pull.head_sha for pull in state.pulls_in(REPOSITORY) if pull.state == "open"]
+    fresh = [sha for sha in heads if not _finished(statuses_for(state, repository, sha))]
+    for sha in fresh:
+        actors_repos.post_status(state, REPOSITORY, sha, "ci/build", "success")
+    return len(fresh)
+
+
+def _finished(statuses: list[CommitStatus]) -> bool:
+    return any(status.state != "pending" for status in statuses)
 
 
 def _nothing(_state: SimulatedGitHub) -> object:
@@ -180,3 +238,19 @@ def _ruff_finding(
         "noqa_row": row,
         "url": f"https://docs.astral.sh/ruff/rules/{code.lower()}",
     }
+
+
+def _full_coverage_report(state: SimulatedGitHub) -> ReportUpload:
+    """Now the tests run `retry` too."""
+    head = state.pull(REPOSITORY, 1).head_sha
+    root = "/home/runner/work/payments/payments/services/api"
+    records = [
+        f"SF:{root}/handler.py\nDA:1,3\nDA:4,3\nDA:5,3\nend_of_record",
+        f"SF:{root}/retry.py\nDA:1,1\nDA:2,1\nend_of_record",
+    ]
+    return ReportUpload(REPOSITORY, head, "coverage", "unit", ("\n".join(records) + "\n").encode())
+
+
+def _clean_ruff_report(state: SimulatedGitHub) -> ReportUpload:
+    head = state.pull(REPOSITORY, 1).head_sha
+    return ReportUpload(REPOSITORY, head, "lint", "ruff", b"[]")
