@@ -133,7 +133,8 @@ def test_upgrading_an_empty_database_creates_the_rule_engine_tables(empty_databa
     assert {*RULE_ENGINE_TABLES, "deliveries", "subjects", "open_pulls"} <= tables_of(
         empty_database
     )
-    assert run_sql(empty_database, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+    version = run_sql(empty_database, "SELECT version_num FROM alembic_version")
+    assert version == [(head_revision(),)]
 
 
 def test_the_rule_engine_migration_keeps_data_and_downgrades(empty_database: str) -> None:

@@ -207,7 +207,8 @@ def test_the_review_ledger_migration_keeps_data_and_downgrades(empty_database: s
         " VALUES ('acme/api', 3, 1.0)",
     )
     upgrade(empty_database)
-    assert run_sql(empty_database, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+    version = run_sql(empty_database, "SELECT version_num FROM alembic_version")
+    assert version == [(head_revision(),)]
     assert "review_requests" in tables_of(empty_database)
     assert indexes_of(empty_database) >= LEDGER_INDEXES
     assert run_sql(empty_database, "SELECT generation FROM config_generations") == [(3,)]
