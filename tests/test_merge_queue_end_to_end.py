@@ -13,11 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from app.sandbox import SimulatedGitHub
+from app.sandbox import Fault, SimulatedGitHub
 from app.sandbox.actors_pulls import add_labels, comment, review
 from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
+from app.sandbox.ops.forks import fork_repository, open_fork_pull
 from app.sandbox.ops.statuses import statuses_for
 from tests.e2e_world import check_runs_named, running_stage
 
@@ -184,3 +185,43 @@ async def test_paasbot_merge_queues_a_pr_its_rule_does_not_match_yet(
         await run_ci_until_quiet(stage)
         assert state.pull(REPO, pull.number).merged
         assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=pull.number)]
+
+
+async def test_a_merge_whose_answer_is_lost_is_not_made_twice(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        pull = open_ready_pull(state, "lost")
+        await stage.settle()
+        # GitHub merges, then the answer is lost: a 502 after the merge happened.
+        merge_path = f"/repos/{REPO}/pulls/{pull.number}/merge"
+        state.faults.queue(Fault.error(502, path_prefix=merge_path, after=True))
+        add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+        await run_ci_until_quiet(stage)
+        assert state.pull(REPO, pull.number).merged
+        assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=pull.number)]
+        merged_runs = check_runs_named(
+            state, REPO, state.pull(REPO, pull.number).head_sha, "paasbot"
+        )
+        assert merged_runs, "the evaluation finished and wrote its summary"
+
+
+async def test_a_fork_pr_behind_main_leaves_the_queue_with_a_note(
+    stage_for: Callable[..., Any],
+) -> None:
+    state = world()
+    async with stage_for(state) as stage:
+        fork_repository(state, REPO, "mallory")
+        state.commit("mallory/shop", "idea", {"src/idea.py": "idea = 1\n"}, author="mallory")
+        pull = open_fork_pull(state, REPO, "mallory/shop", "idea", "An idea", "mallory")
+        post_status(state, REPO, pull.head_sha, "ci/build", "success")
+        review(state, REPO, pull.number, "bob", "APPROVE", "ok")
+        state.commit(REPO, "main", {"README.md": "# shop, moved on\n"}, author="carol")
+        add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+        await run_ci_until_quiet(stage)
+        assert not state.pull(REPO, pull.number).merged
+        assert merge_calls(state) == []
+        assert not [r for r in state.requests if r.path.endswith("/update-branch")]
+        summary = check_runs_named(state, REPO, pull.head_sha, "paasbot")[0].output["summary"]
+        assert "it is in the fork mallory/shop, which paasbot cannot update" in summary
