@@ -49,7 +49,7 @@ mutation UpdatePullRequestBranch($input: UpdatePullRequestBranchInput!) {
 class UpdateBranchOptions(ActionOptions):
     """Bring the pull request up to date with its base branch."""
 
-    method: Literal["merge", "rebase"] = "merge"
+    method: Method = "merge"
     when: Literal["always", "queued"] = "always"
     comment: bool = False
 
@@ -65,7 +65,8 @@ class Refusal:
 
 class RefusalLog:
     """GitHub's refusals, per pull request, for the life of the process: while neither the head
-    nor the base moved, the same update is refused again, so it is not tried again."""
+    nor the base moved, the same update is refused again, so it is not tried again. Kept here
+    rather than in the action's memory, which the engine does not keep when a change fails."""
 
     def __init__(self, size: int = REMEMBERED_REFUSALS) -> None:
         self._refusals: LRUCache[tuple[str, str, int], Refusal] = LRUCache(maxsize=size)
@@ -75,11 +76,9 @@ class RefusalLog:
 
     def find(self, target: PullTarget, head: str, base: str) -> Refusal | None:
         refusal = self._refusals.get(_pull_key(target))
-        return (
-            refusal
-            if refusal is not None and (refusal.head, refusal.base) == (head, base)
-            else None
-        )
+        if refusal is None or (refusal.head, refusal.base) != (head, base):
+            return None
+        return refusal
 
 
 class RebaseSupport:
