@@ -68,7 +68,9 @@ rules:
       merge: {}
 """
     )
-    assert action_attributes(rules) == {"author", "approved-reviews-by", "number"}
+    # merge reads a queued PR's checks (to keep its place while CI runs on a head it updated)
+    checks = {"check-success", "check-failure", "check-pending"}
+    assert action_attributes(rules) == {"author", "approved-reviews-by", "number", *checks}
 
 
 def test_what_woke_the_pr_without_a_delivery_is_an_event_too() -> None:
