@@ -397,7 +397,7 @@ ERRORS = [
     pytest.param(
         rule("do:", "  check: {title: '{{ files | lenght }}'}"),
         ".paasbot.yml:4:22: rules[0].do.check.title:"
-        " unknown filter 'lenght' (did you mean length?)",
+        " unknown filter 'lenght' (did you mean length?) (template line 1)",
         id="unknown template filter",
     ),
     pytest.param(

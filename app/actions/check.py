@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from app.actions.base import ActionInput, Change, Plan, Status
-from app.actions.options import ActionOptions
+from app.actions.options import ActionOptions, Template
 from app.actions.writes import check_run_writer
 from app.engine.summary_text import conditions_markdown
 from app.engine.templates import TemplateProblem, check_template, render
@@ -30,8 +30,8 @@ def is_reserved(name: str) -> bool:
 
 class CheckOptions(ActionOptions):
     name: CheckName | None = None
-    title: str | None = None
-    summary: str | None = None
+    title: Template | None = None
+    summary: Template | None = None
     unmatched: Literal["failure", "neutral"] = "failure"
 
     @field_validator("name")
@@ -40,16 +40,6 @@ class CheckOptions(ActionOptions):
         if name is not None and is_reserved(name):
             raise ValueError(f"{name.strip()!r} is the name of paasbot's own check; choose another")
         return name
-
-    @field_validator("title", "summary")
-    @classmethod
-    def _template(cls, text: str | None) -> str | None:
-        if text is not None:
-            try:
-                check_template(text)
-            except TemplateProblem as problem:
-                raise ValueError(problem.message) from None
-        return text
 
 
 def check_name(rule: str, options: CheckOptions) -> str:

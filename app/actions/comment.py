@@ -7,29 +7,17 @@ are read before posting, so a crash between posting and remembering it cannot po
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, ClassVar, Literal
-
-from pydantic import Field, field_validator
+from typing import ClassVar, Literal
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
-from app.actions.options import ActionOptions
+from app.actions.options import ActionOptions, Template
 from app.actions.writes import comment_writer
 from app.engine.templates import TemplateProblem, check_template, render
 
 
 class CommentOptions(ActionOptions):
-    body: Annotated[str, Field(min_length=1)]
+    body: Template
     per: Literal["transition", "pull_request"] = "transition"
-
-    @field_validator("body")
-    @classmethod
-    def _template(cls, body: str) -> str:
-        try:
-            check_template(body)
-        except TemplateProblem as problem:
-            where = f" (template line {problem.line})" if problem.line else ""
-            raise ValueError(f"{problem.message}{where}") from None
-        return body
 
 
 class CommentAction:

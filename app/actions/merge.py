@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from gidgethub import BadRequest, GitHubBroken
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.coverage import CHECK_NAME as COVERAGE_CHECK
-from app.actions.options import ActionOptions
+from app.actions.options import ActionOptions, Template
 from app.engine.pull_facts import check_states, reduce_reviews
-from app.engine.templates import TemplateProblem, check_template, render
+from app.engine.templates import check_template, render
 from app.github.errors import GitHubUnavailable
 from app.merging import messages
 from app.merging.protection import branch_requirements
@@ -44,20 +44,10 @@ class MergeOptions(ActionOptions):
 
     method: Literal["merge", "squash", "rebase"] | None = None
     delete_branch: bool = False
-    commit_title: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
-    commit_message: Annotated[str, Field(min_length=1, max_length=20000)] | None = None
+    commit_title: Template | None = None
+    commit_message: Template | None = None
     label_on_conflict: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     priority_labels: list[Annotated[str, Field(min_length=1, max_length=50)]] = ["priority"]
-
-    @field_validator("commit_title", "commit_message")
-    @classmethod
-    def _template(cls, text: str | None) -> str | None:
-        if text is not None:
-            try:
-                check_template(text)
-            except TemplateProblem as problem:
-                raise ValueError(problem.message) from None
-        return text
 
 
 class MergeAction:

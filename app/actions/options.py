@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from app.engine.templates import TemplateProblem, check_template
 from app.reports.path_mapping import parse_fix
 
 _PERCENT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*")
@@ -41,6 +42,19 @@ Percent = Annotated[
         }
     ),
 ]
+
+
+def _valid_template(text: str) -> str:
+    try:
+        check_template(text)
+    except TemplateProblem as problem:
+        where = f" (template line {problem.line})" if problem.line else ""
+        raise ValueError(f"{problem.message}{where}") from None
+    return text
+
+
+# Text rendered with the PR's attributes (`{{ author }}`), checked when the file is read.
+Template = Annotated[str, Field(min_length=1), AfterValidator(_valid_template)]
 
 
 def _path_fix(fix: str) -> str:
