@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.db_fixtures", "tests.sim_fixtures"]
+pytest_plugins = ["tests.db_fixtures", "tests.sim_fixtures", "tests.e2e_world"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

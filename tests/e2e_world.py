@@ -44,6 +44,20 @@ async def running_stage(
     assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
 
 
+@pytest.fixture
+def stage_for(
+    database_url: str,
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> Callable[[SimulatedGitHub], Any]:
+    """`stage_for(state)`: an `async with` running paasbot against the simulated `state`."""
+
+    def make(state: SimulatedGitHub) -> Any:
+        return running_stage(state, database_url, conformance_checker, request)
+
+    return make
+
+
 def check_runs_named(state: SimulatedGitHub, repo: str, sha: str, name: str) -> list[Any]:
     return [run for run in state.check_runs_for(repo, sha) if run.name == name]
 

@@ -7,13 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from app.sandbox import SimulatedGitHub
-from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
 from app.sandbox.ops.issues import comments_on
-from tests.e2e_world import check_runs_named, running_stage, upload_report
+from tests.e2e_world import check_runs_named, upload_report
 
 REPO = "acme/calc"
 CONFIG = """
@@ -29,18 +26,6 @@ HEAD = BASE + "\n\ndef sub(a, b):\n    if a > b:\n        return a - b\n    retu
 def lcov(path: str, hits: dict[int, int]) -> bytes:
     lines = [f"SF:{path}", *(f"DA:{line},{count}" for line, count in hits.items())]
     return ("\n".join([*lines, "end_of_record"]) + "\n").encode()
-
-
-@pytest.fixture
-def stage_for(
-    database_url: str,
-    conformance_checker: ConformanceChecker | None,
-    request: pytest.FixtureRequest,
-) -> Callable[..., Any]:
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
-
-    return make
 
 
 def world() -> SimulatedGitHub:

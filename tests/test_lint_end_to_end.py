@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from app.sandbox import SimulatedGitHub
-from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.ops.reviews import review_comments_of
-from tests.e2e_world import check_runs_named, running_stage, upload_report
+from tests.e2e_world import check_runs_named, upload_report
 
 REPO = "acme/calc"
 PATH = "calc/ops.py"
@@ -52,18 +51,6 @@ def report(findings: list[Any]) -> bytes:
 
 def config(options: str) -> str:
     return f"rules:\n  - name: Lint\n    do:\n      lint: {{{options}}}\n"
-
-
-@pytest.fixture
-def stage_for(
-    database_url: str,
-    conformance_checker: ConformanceChecker | None,
-    request: pytest.FixtureRequest,
-) -> Callable[..., Any]:
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
-
-    return make
 
 
 def world(options: str) -> SimulatedGitHub:

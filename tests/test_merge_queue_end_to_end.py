@@ -11,16 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
-import pytest
 
 from app.sandbox import Fault, SimulatedGitHub
 from app.sandbox.actors_pulls import add_labels, comment, review
 from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
-from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage
 from app.sandbox.ops.forks import fork_repository, open_fork_pull
 from app.sandbox.ops.statuses import statuses_for
-from tests.e2e_world import check_runs_named, running_stage
+from tests.e2e_world import check_runs_named
 
 REPO = "acme/shop"
 CONFIG = """
@@ -31,18 +29,6 @@ rules:
       merge: {method: squash}
 """
 MERGE_CALL = "PUT /repos/{repo}/pulls/{number}/merge"
-
-
-@pytest.fixture
-def stage_for(
-    database_url: str,
-    conformance_checker: ConformanceChecker | None,
-    request: pytest.FixtureRequest,
-) -> Callable[..., Any]:
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
-
-    return make
 
 
 def world() -> SimulatedGitHub:

@@ -13,9 +13,8 @@ import pytest
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_pulls import PullEdit, add_labels, edit_pull, mark_ready_for_review
 from app.sandbox.actors_repos import add_collaborator, add_team, grant_team_access
-from app.sandbox.conformance import ConformanceChecker
 from app.store.review_ledger import review_history
-from tests.e2e_world import check_runs_named, running_stage
+from tests.e2e_world import check_runs_named
 
 REPO = "acme/shop"
 CODEOWNERS = """\
@@ -47,18 +46,6 @@ def world(config: str, backend: list[str] = BACKEND) -> SimulatedGitHub:
     for login in ("carol", "gina", "hank", "ivan"):
         add_collaborator(state, REPO, login, "write")
     return state
-
-
-@pytest.fixture
-def stage_for(
-    database_url: str,
-    conformance_checker: ConformanceChecker | None,
-    request: pytest.FixtureRequest,
-) -> Callable[..., Any]:
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
-
-    return make
 
 
 def open_pull(

@@ -14,12 +14,11 @@ from app.actions import update_branch
 from app.actions.update_branch import MARKER, REBASE_UNAVAILABLE, RebaseSupport, RefusalLog
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import add_collaborator
-from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.models import RecordedRequest
 from app.sandbox.ops.forks import fork_repository, open_fork_pull
 from app.sandbox.ops.issues import comment, comments_on
 from app.sandbox.ops.reviews import review
-from tests.e2e_world import check_runs_named, running_stage
+from tests.e2e_world import check_runs_named
 
 REPO = "acme/shop"
 FORK = "mallory/shop"
@@ -42,18 +41,6 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(update_branch, "REBASE_SUPPORT", RebaseSupport())
     monkeypatch.setattr(update_branch, "REFUSALS", RefusalLog())
     yield
-
-
-@pytest.fixture
-def stage_for(
-    database_url: str,
-    conformance_checker: ConformanceChecker | None,
-    request: pytest.FixtureRequest,
-) -> Callable[..., Any]:
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
-
-    return make
 
 
 def world(options: str = "{}", permissions: dict[str, str] | None = None) -> SimulatedGitHub:
