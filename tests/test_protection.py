@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.github.client import InstallationAPI
 from app.merging.protection import (
+    ProtectionCache,
     branch_requirements,
     requirements_from_branch,
     requirements_from_protection,
@@ -80,3 +81,17 @@ async def test_with_the_administration_permission_the_whole_protection_is_read(
     set_protection(world.state, REPO, "main", ["ci/build"], 2, require_up_to_date=True)
     found = await branch_requirements(api, REPO, "main")
     assert found == Requirements(("ci/build",), strict=True, approvals=2, source="protection")
+
+
+async def test_the_cache_reads_a_branch_once_a_minute(api: InstallationAPI, world: World) -> None:
+    now = [0.0]
+    cache = ProtectionCache(timer=lambda: now[0])
+    set_protection(world.state, REPO, "main", ["ci/build"])
+    start = len(world.state.requests)
+    first = await cache.requirements(api, REPO, "main")
+    assert await cache.requirements(api, "ACME/Widgets", "main") == first
+    reads = [r.path for r in world.state.requests[start:] if not r.path.startswith("/app/")]
+    assert reads == [f"/repos/{REPO}/branches/main/protection", f"/repos/{REPO}/branches/main"]
+    set_protection(world.state, REPO, "main", ["ci/build", "lint"])
+    now[0] = 61.0
+    assert (await cache.requirements(api, REPO, "main")).required_checks == ("ci/build", "lint")

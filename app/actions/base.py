@@ -20,6 +20,7 @@ from app.engine.conditions import Facts, FactValue, Outcome
 from app.engine.permissions import PermissionCache
 from app.engine.snapshot import PullRequestSnapshot
 from app.engine.teams import TeamCache
+from app.merging.protection import ProtectionCache
 from app.store.db import Database
 
 
@@ -62,6 +63,8 @@ class PullTarget:
     # Shared caches: team members and collaborators' permissions (None: a fresh one).
     teams: TeamCache | None = None
     permissions: PermissionCache | None = None
+    # Base branches' protection, shared by evaluations (None: read each time).
+    protections: ProtectionCache | None = None
     # Results computed once per evaluation and shared (e.g. coverage, read by conditions and
     # by the coverage action alike).
     computed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)

@@ -23,7 +23,14 @@ from app.engine.templates import check_template, render
 from app.github.errors import GitHubUnavailable
 from app.merging import messages
 from app.merging.protection import branch_requirements
-from app.merging.readiness import CheckState, PullState, Readiness, Verdict, readiness
+from app.merging.readiness import (
+    CheckState,
+    PullState,
+    Readiness,
+    Requirements,
+    Verdict,
+    readiness,
+)
 from app.reports.lint_summary import CHECK_PREFIX as LINT_PREFIX
 from app.store.merge_queue import QueueEntry, join_queue, leave_queue, queue_for, queued_entry
 
@@ -122,7 +129,7 @@ async def _head_of_queue_plan(
     # Judged on a fresh read: the PR ahead may have merged since this evaluation read the PR,
     # moving the base under it (a merge now would be refused as out of date).
     pull = await target.snapshot.refresh_pull()
-    requirements = await branch_requirements(target.api, target.repository, base)
+    requirements = await _requirements(target, base)
     state = await _pull_state(target, pull)
     ready = readiness(state, requirements)
     required = "; requires " + ", ".join(requirements.lines()) if requirements.lines() else ""
@@ -143,6 +150,12 @@ async def _head_of_queue_plan(
         _merger(target, method, title, message, options.delete_branch, pull),
     )
     return Plan((merge,), detail=f"{where}; merged ({method})")
+
+
+async def _requirements(target: PullTarget, base: str) -> Requirements:
+    if target.protections is None:
+        return await branch_requirements(target.api, target.repository, base)
+    return await target.protections.requirements(target.api, target.repository, base)
 
 
 def _checks_running_on_update(given: ActionInput) -> bool:

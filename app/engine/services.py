@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.config.loader import ConfigLoader
 from app.engine.permissions import PermissionCache
 from app.engine.teams import TeamCache
+from app.merging.protection import ProtectionCache
 from app.store.db import Database
 
 
@@ -17,6 +18,7 @@ class EngineServices:
     teams: TeamCache
     permissions: PermissionCache
     own_app_id: int
+    protections: ProtectionCache = field(default_factory=ProtectionCache)
 
     @classmethod
     def create(cls, db: Database, clock: Callable[[], float], own_app_id: int) -> EngineServices:

@@ -8,8 +8,11 @@ the head must be up to date or approved is left to the PR's `mergeable_state` ("
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
+from cachetools import TTLCache
 from gidgethub import BadRequest, RateLimitExceeded
 from gidgethub.abc import GitHubAPI
 
@@ -17,6 +20,31 @@ from app.merging.readiness import Requirements
 
 _NOT_FOUND = 404
 _FORBIDDEN = 403
+DEFAULT_TTL_SECONDS = 60.0
+
+
+class ProtectionCache:
+    """What each base branch requires, read at most once a minute: every merge moves the base
+    and wakes each queued PR, and the head of the queue judges again each time. (A change to the
+    protection reaches paasbot within the minute.)"""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        maxsize: int = 10_000,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._found: TTLCache[tuple[str, str], Requirements] = TTLCache(
+            maxsize=maxsize, ttl=ttl_seconds, timer=timer
+        )
+
+    async def requirements(self, api: GitHubAPI, repository: str, branch: str) -> Requirements:
+        key = (repository.casefold(), branch)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = await branch_requirements(api, repository, branch)
+        return found
 
 
 async def branch_requirements(api: GitHubAPI, repository: str, branch: str) -> Requirements:

@@ -49,6 +49,7 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         head_sha,
         engine.teams,
         engine.permissions,
+        engine.protections,
     )
     evaluation = PullEvaluation(
         target, context.engine, context.db, claim.key, wakeup, context.now()
