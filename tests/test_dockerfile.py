@@ -126,3 +126,16 @@ def test_large_file_is_linear():
     text = "".join(f"FROM image{i}:1.0.{i} AS s{i}\nRUN true\n" for i in range(20000))
     bump = bump_dockerfile(text, "image19999", "2.0.0")
     assert bump.text == text.replace("image19999:1.0.19999", "image19999:2.0.0")
+
+
+def test_a_build_argument_shared_with_another_image_is_refused():
+    text = "ARG V=1.3.0\nFROM a:${V}\nFROM b:${V}-slim\n"
+    bump = bump_dockerfile(text, "a", "1.4.0")
+    assert (bump.outcome, bump.text) == (Outcome.REFUSED, text)
+    assert bump.note == "the build argument in ${V} also tags b; edit it by hand"
+
+
+def test_a_stage_named_like_its_image():
+    text = "FROM python:3.11 AS python\nFROM python AS final\n"
+    bump = bump_dockerfile(text, "python", "3.12.0")
+    assert (bump.outcome, bump.text) == (Outcome.UPDATED, text.replace("3.11", "3.12"))

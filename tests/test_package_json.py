@@ -102,6 +102,7 @@ def test_invalid_version_is_refused():
         ('{\n  "dependencies": {"a": "1.0.0",}\n}', "line 2"),
         ("[1, 2]", "not a JSON object"),
         ("", "line 1"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_unreadable(text, message):

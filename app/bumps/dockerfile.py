@@ -36,6 +36,9 @@ class Instruction:
     line: int
 
 
+FromImage = tuple[str, Token | None, str]  # normalized name, tag, digest
+
+
 @dataclass(frozen=True)
 class Site:
     """A version to edit: a FROM tag or an ARG default, with its span in the text."""
@@ -71,21 +74,49 @@ def bump_dockerfile(text: str, image: str, version: str) -> Bump:
 def judge(text: str, image: str, version: str) -> list[tuple[Site, Outcome, str]]:
     """For each FROM of `image`: its site, and UPDATED with the new value, or ALREADY/REFUSED
     with a note."""
-    instructions = parse(text)
+    global_args, images = from_images(parse(text))
+    judged: list[tuple[Site, Outcome, str]] = []
+    for name, tag, digest in images:
+        if name != normal(image):
+            continue
+        shared = sorted(
+            {other for other, t, _ in images if other != name and t and tag and uses(t, tag)}
+        )
+        if shared:
+            note = (
+                f"the build argument in {tag.value} also tags {', '.join(shared)}; edit it by hand"
+            )
+            judged.append((Site(tag.value, tag.start, tag.end), Outcome.REFUSED, note))
+            continue
+        judged.append(judge_from(tag, digest, global_args, version))
+    return judged
+
+
+def from_images(instructions: list[Instruction]) -> tuple[dict[str, Site], list[FromImage]]:
+    """The global ARG defaults, and (normalized name, tag, digest) of each FROM of an image
+    (not of an earlier stage)."""
     global_args = arg_defaults(instructions)
     stages: set[str] = set()
-    judged: list[tuple[Site, Outcome, str]] = []
+    images: list[FromImage] = []
     for instruction in instructions:
         if instruction.keyword != "FROM":
             continue
         reference, stage = from_parts(instruction)
         name, tag, digest = split_reference(reference)
+        if name.value.lower() not in stages:
+            images.append((normal(expand(name.value, global_args)), tag, digest))
         if stage:
             stages.add(stage.lower())
-        if name.value.lower() in stages or normal(expand(name.value, global_args)) != normal(image):
-            continue
-        judged.append(judge_from(tag, digest, global_args, version))
-    return judged
+    return global_args, images
+
+
+def uses(tag: Token, other: Token) -> bool:
+    """Whether two tags name a common build argument."""
+    return bool(variables(tag.value) & variables(other.value))
+
+
+def variables(value: str) -> set[str]:
+    return {match[1] or match[2] for match in VARIABLE.finditer(value)}
 
 
 def judge_from(

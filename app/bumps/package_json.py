@@ -100,6 +100,8 @@ def load(text: str) -> dict[str, object]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ManifestError(f"package.json line {error.lineno}: {error.msg}") from None
+    except RecursionError:
+        raise ManifestError("package.json is nested too deeply") from None
     if not isinstance(data, dict):
         raise ManifestError("package.json is not a JSON object")
     return data
