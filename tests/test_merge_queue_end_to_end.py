@@ -87,12 +87,14 @@ async def test_three_approved_prs_merge_one_after_the_other_each_up_to_date(
         summary = check_runs_named(state, REPO, pulls[2].head_sha, "paasbot")[0].output["summary"]
         assert "waits for the conditions" in summary  # no `ship` label yet
         requests_before = len(state.requests)
+        # Labelled one after the other (so the queue's order is known): #1 merges at once, #2
+        # is brought up to date and waits for CI, #3 waits behind it.
         for pull in pulls:
             add_labels(state, REPO, pull.number, ["ship"], sender="alice")
-        await stage.settle()
-        second = state.pull(REPO, pulls[1].number)
-        summary = check_runs_named(state, REPO, second.head_sha, "paasbot")[0].output["summary"]
-        assert "in the `main` merge queue" in summary
+            await stage.settle()
+        third = state.pull(REPO, pulls[2].number)
+        summary = check_runs_named(state, REPO, third.head_sha, "paasbot")[0].output["summary"]
+        assert f"position 2 of 2 in the `main` merge queue (#{pulls[1].number} → **#" in summary
         await run_ci_until_quiet(stage)
         merged = [state.pull(REPO, pull.number) for pull in pulls]
         assert all(pull.merged for pull in merged)
