@@ -135,3 +135,10 @@ def test_invalid_planned_options(
 )
 def test_a_percentage_is_a_number(raw: object, value: float) -> None:
     assert CoverageOptions.model_validate({"patch_target": raw}).patch_target == value
+
+
+def test_a_propagate_tag_pattern_must_capture_the_version() -> None:
+    base = {"package": "acme-auth", "ecosystem": "pip", "to": ["acme/api"]}
+    assert PropagateOptions.model_validate({**base, "tag_pattern": r"auth-(?P<version>.+)"})
+    with pytest.raises(ValidationError, match="must capture the version"):
+        PropagateOptions.model_validate({**base, "tag_pattern": r"auth-(.+)"})
