@@ -6,14 +6,13 @@ comment (found by its hidden marker and edited in place, never a new one per pus
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
+from app.actions.base import ActionInput, Change, Plan, Status
 from app.actions.options import ActionOptions, PathFixes, Percent
-from app.actions.writes import check_run_writer, comment_writer
+from app.actions.writes import check_run_writer, sticky_comment_change
 from app.github.checks import CheckRunContent, is_current
 from app.reports import coverage_summary as shown
 from app.reports.coverage_model import ReportError
@@ -74,34 +73,13 @@ async def _publish_plan(given: ActionInput, options: CoverageOptions, result: Co
             )
         )
     if options.comment:
-        comment = await _comment_change(target, f"### Coverage: {title}\n\n{summary}")
+        comment = await sticky_comment_change(
+            target,
+            MARKER,
+            f"### Coverage: {title}\n\n{summary}",
+            posting="post the coverage comment",
+            editing="update the coverage comment",
+        )
         changes += [comment] if comment else []
     detail = "; ".join([f"`{CHECK_NAME}` {verdict.conclusion}: {title}", *result.notes])
     return Plan(tuple(changes), detail=detail)
-
-
-async def _comment_change(target: PullTarget, text: str) -> Change | None:
-    """Posts the sticky comment, or edits it when its text changed; None when it is current."""
-    body = f"{text}\n\n{MARKER}"
-    existing = _sticky(await target.snapshot.issue_comments())
-    if existing is None:
-        return Change("post the coverage comment", comment_writer(target, body))
-    if existing.get("body") == body:
-        return None
-    return Change("update the coverage comment", _editor(target, existing["id"], body))
-
-
-def _sticky(comments: list[Any]) -> Any:
-    ours = [comment for comment in comments if MARKER in (comment.get("body") or "")]
-    return ours[0] if ours else None
-
-
-def _editor(target: PullTarget, comment_id: int, body: str) -> Callable[[], Awaitable[None]]:
-    async def edit() -> None:
-        await target.api.patch(
-            "/repos/{+repository}/issues/comments/{comment_id}",
-            url_vars={"repository": target.repository, "comment_id": str(comment_id)},
-            data={"body": body},
-        )
-
-    return edit

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
+from app.actions.writes import labels_adder
 
 # GitHub refuses (422) a label name that is empty or longer than 50 characters.
 LabelNames = list[Annotated[str, Field(min_length=1, max_length=50)]]
@@ -61,20 +62,9 @@ class LabelAction:
         to_remove = _unique(name for name in unwanted if name.casefold() in present)
         changes = []
         if to_add:
-            changes.append(Change(f"add {_listed(to_add)}", _adder(given.target, to_add)))
+            changes.append(Change(f"add {_listed(to_add)}", labels_adder(given.target, to_add)))
         changes += [Change(f"remove `{n}`", _remover(given.target, n)) for n in to_remove]
         return Plan(tuple(changes), detail=_state(wanted, unwanted))
-
-
-def _adder(target: PullTarget, names: list[str]) -> Callable[[], Awaitable[None]]:
-    async def add() -> None:
-        await target.api.post(
-            "/repos/{+repository}/issues/{number}/labels",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"labels": names},
-        )
-
-    return add
 
 
 def _remover(target: PullTarget, name: str) -> Callable[[], Awaitable[None]]:

@@ -18,6 +18,8 @@ from pydantic import Field
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.coverage import CHECK_NAME as COVERAGE_CHECK
 from app.actions.options import ActionOptions, Template
+from app.actions.update_branch import branch_updater
+from app.actions.writes import labels_adder
 from app.engine.pull_facts import check_states, reduce_reviews
 from app.engine.templates import check_template, render
 from app.github.errors import GitHubUnavailable
@@ -136,7 +138,10 @@ async def _head_of_queue_plan(
     if ready.verdict is Verdict.LEAVE:
         return _leave_plan(target, options, ready, shas)
     if ready.verdict is Verdict.UPDATE:
-        change = Change(f"bring #{target.number} up to date with `{base}`", _updater(target))
+        change = Change(
+            f"bring #{target.number} up to date with `{base}`",
+            branch_updater(target, pull, "merge"),
+        )
         detail = f"{where}; {ready.reasons[0]}: updating it, then waiting for its checks"
         memory = {"updated_from": target.head_sha}
         return Plan((change,), status=Status.WAITING, detail=detail + required, memory=memory)
@@ -179,7 +184,8 @@ def _leave_plan(
     why = ready.reasons[0]
     changes = [_leaving(target, why)]
     if options.label_on_conflict and "conflicts" in why:
-        changes.append(Change(f"label `{options.label_on_conflict}`", _labeller(target, options)))
+        label = options.label_on_conflict
+        changes.append(Change(f"label `{label}`", labels_adder(target, [label])))
     memory = {"left": {"at": list(shas), "why": why}}
     detail = f"left the merge queue: {why}; it joins again after a push"
     return Plan(tuple(changes), status=Status.WAITING, detail=detail, memory=memory)
@@ -287,28 +293,6 @@ def _leaving(target: PullTarget, why: str) -> Change:
             await leave_queue(conn, target.repository, target.number)
 
     return Change(f"leave the merge queue ({why})", leave)
-
-
-def _labeller(target: PullTarget, options: MergeOptions) -> Callable[[], Awaitable[None]]:
-    async def label() -> None:
-        await target.api.post(
-            "/repos/{+repository}/issues/{number}/labels",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"labels": [options.label_on_conflict]},
-        )
-
-    return label
-
-
-def _updater(target: PullTarget) -> Callable[[], Awaitable[None]]:
-    async def update() -> None:
-        await target.api.put(
-            "/repos/{+repository}/pulls/{number}/update-branch",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"expected_head_sha": target.head_sha},
-        )
-
-    return update
 
 
 def _merger(

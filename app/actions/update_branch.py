@@ -22,7 +22,7 @@ from gidgethub.abc import GitHubAPI
 
 from app.actions.base import ActionInput, Change, Plan, PullTarget, Status
 from app.actions.options import ActionOptions
-from app.actions.writes import comment_writer
+from app.actions.writes import sticky_comment, sticky_comment_change
 from app.github.client import graphql_endpoint
 
 Method = Literal["merge", "rebase"]
@@ -304,7 +304,7 @@ async def _up_to_date(given: ActionInput, base: str) -> Plan:
     """Up to date; a failure comment left from before says it is resolved."""
     assert isinstance(given.options, UpdateBranchOptions)
     detail = f"up to date with `{base}`"
-    if not given.options.comment or await _sticky(given.target) is None:
+    if not given.options.comment or await sticky_comment(given.target, MARKER) is None:
         return Plan(detail=detail)
     change = await _comment_change(given.target, f"This pull request is {detail} now.")
     return Plan((change,) if change else (), detail=detail)
@@ -315,30 +315,13 @@ def _failure_text(base: str, reason: str) -> str:
 
 
 async def _comment_change(target: PullTarget, text: str) -> Change | None:
-    """Posts the one comment, or edits it when its text changed; None when it is current."""
-    body = f"{text}\n\n{MARKER}"
-    existing = await _sticky(target)
-    if existing is None:
-        return Change("post the update failure comment", comment_writer(target, body))
-    if existing.get("body") == body:
-        return None
-    return Change("edit the update comment", _comment_editor(target, existing["id"], body))
-
-
-async def _sticky(target: PullTarget) -> Any:
-    comments = await target.snapshot.issue_comments()
-    return next((c for c in comments if MARKER in (c.get("body") or "")), None)
-
-
-def _comment_editor(target: PullTarget, comment_id: int, body: str) -> Write:
-    async def edit() -> None:
-        await target.api.patch(
-            "/repos/{+repository}/issues/comments/{comment_id}",
-            url_vars={"repository": target.repository, "comment_id": str(comment_id)},
-            data={"body": body},
-        )
-
-    return edit
+    return await sticky_comment_change(
+        target,
+        MARKER,
+        text,
+        posting="post the update failure comment",
+        editing="edit the update comment",
+    )
 
 
 async def _branch_tip(target: PullTarget, branch: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from gidgethub import BadRequest, RateLimitExceeded
 
 from app.actions.base import PullTarget
+from app.actions.update_branch import branch_updater
 from app.config.model import Rule
 from app.engine.commands import CommandRequest
 from app.store.merge_queue import join_queue
@@ -76,11 +77,7 @@ async def _update(target: PullTarget, request: CommandRequest, dry_run: bool) ->
     if dry_run:
         return f"@{request.author}: the branch would be updated with `{base}`."
     try:
-        await target.api.put(
-            "/repos/{+repository}/pulls/{number}/update-branch",
-            url_vars={"repository": target.repository, "number": str(target.number)},
-            data={"expected_head_sha": target.head_sha},
-        )
+        await branch_updater(target, pull, "merge")()
     except BadRequest as error:
         if isinstance(error, RateLimitExceeded):
             raise
