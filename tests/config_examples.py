@@ -89,7 +89,7 @@ rules:
     on: [release]
     if: ["tag~=^v[0-9]+", -prerelease, repository=acme/api]
     do:
-      label: {toggle: [released]}
+      propagate: {package: registry.acme.io/acme/api, ecosystem: docker, topics: [uses-api]}
 """
 
 ANCHORS_AND_MERGE_KEYS = """\

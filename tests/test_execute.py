@@ -23,7 +23,7 @@ from app.actions.check import CheckOptions
 from app.actions.comment import CommentOptions
 from app.actions.label import LabelOptions
 from app.actions.options import ActionOptions
-from app.actions.planned import PropagateOptions
+from app.actions.propagate import PropagateOptions
 from app.config.model import ActionSpec, Origin, Rule
 from app.engine import execute
 from app.engine.conditions import FactValue, StaticFacts, parse_tree
@@ -50,7 +50,7 @@ from tests.facts_world import (  # noqa: F401
 )
 
 MOMENT = datetime.fromtimestamp(NOW, UTC)
-UNAVAILABLE = "this paasbot release validates it but does not run it yet"
+UNAVAILABLE = "it runs in release rules (on: [release.published]), not on pull requests"
 READ_ONLY = {"pull_requests": "read", "issues": "read", "checks": "write", "metadata": "read"}
 NO_PULL_ACCESS = {"checks": "write", "metadata": "read", "contents": "read"}
 

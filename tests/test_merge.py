@@ -9,7 +9,7 @@ import pytest
 
 from app.actions.label import LabelOptions
 from app.actions.merge import MergeOptions
-from app.actions.planned import PropagateOptions
+from app.actions.propagate import PropagateOptions
 from app.actions.request_reviews import RequestReviewsOptions
 from app.config.merge import deep_merge, merge_layers
 from app.config.model import Config, ConfigLayer, Origin
@@ -111,9 +111,24 @@ def test_a_disabled_rule_may_be_enabled_again_by_a_later_layer() -> None:
     assert options(config, "Label drafts", "label") == LabelOptions(add=["draft"])
 
 
+def test_a_rule_off_in_a_preset_is_turned_on_by_name_as_written_there() -> None:
+    preset = layer(
+        "rules:\n  - name: Label drafts\n    enabled: false\n    if: [draft]\n"
+        "    do: {label: {add: [draft]}}\n",
+        "preset:p",
+    )
+    assert merge_layers([preset]).rules == ()
+    own = layer("rules:\n  - name: label DRAFTS\n    enabled: true\n")
+    config = merge_layers([preset, own])
+    assert options(config, "Label drafts", "label") == LabelOptions(add=["draft"])
+    assert config.rules[0].conditions is not None
+    # A name alone that matches nothing earlier is a rule that does nothing, as before.
+    assert [rule.actions for rule in merge_layers([own]).rules] == [()]
+
+
 def test_a_disabled_rule_is_not_judged() -> None:
     # Its options would be incomplete; no one will run it.
-    own = layer("rules:\n  - name: Off\n    enabled: false\n    do: {propagate: {}}\n")
+    own = layer("rules:\n  - name: Off\n    enabled: false\n    do: {comment: {}}\n")
     assert merge_layers([own]).rules == ()
 
 
@@ -202,11 +217,12 @@ def test_required_options_may_come_from_another_layers_defaults() -> None:
 
 
 def test_missing_required_options_are_reported_at_the_action_after_the_merge() -> None:
-    org = layer("defaults:\n  propagate: {ecosystem: pip}\n", "org.yml")
+    org = layer("defaults:\n  merge: {method: squash}\n", "org.yml")
+    own = layer("rules:\n  - name: Bump\n    on: release\n    do:\n      propagate: {}\n")
     with pytest.raises(ConfigInvalid) as caught:
-        merge_layers([org, layer(PROPAGATE)])
+        merge_layers([org, own])
     assert [str(problem) for problem in caught.value.problems] == [
-        ".paasbot.yml:5:7: rule 'Bump': propagate: missing required option 'to'"
+        ".paasbot.yml:5:7: rule 'Bump': propagate: missing required option 'package'"
         " (here or in defaults:)"
     ]
 

@@ -16,7 +16,7 @@ from app.actions.label import LabelOptions
 from app.actions.lint import LintOptions
 from app.actions.merge import MergeOptions
 from app.actions.options import ActionOptions
-from app.actions.planned import PLANNED_OPTIONS, PropagateOptions
+from app.actions.propagate import RELEASE_OPTIONS, PropagateOptions
 from app.actions.registry import ACTIONS, OPTIONS
 from app.actions.request_reviews import RequestReviewsOptions
 from app.actions.update_branch import UpdateBranchOptions
@@ -42,9 +42,9 @@ def test_the_actions_carried_out_today() -> None:
 
 
 def test_every_action_named_has_options_and_none_is_both_planned_and_carried_out() -> None:
-    assert set(OPTIONS) == set(ACTIONS) | set(PLANNED_OPTIONS)
-    assert not set(ACTIONS) & set(PLANNED_OPTIONS)
-    assert set(PLANNED_OPTIONS) == {"propagate"}
+    assert set(OPTIONS) == set(ACTIONS) | set(RELEASE_OPTIONS)
+    assert not set(ACTIONS) & set(RELEASE_OPTIONS)
+    assert set(RELEASE_OPTIONS) == {"propagate"}
     for options in OPTIONS.values():
         assert issubclass(options, ActionOptions)
 
@@ -107,7 +107,7 @@ def test_valid_planned_options(options: type[ActionOptions], raw: dict[str, Any]
         pytest.param(
             PropagateOptions,
             {"package": "w", "ecosystem": "pip", "to": []},
-            "at least 1 item",
+            "say where the dependents are",
             id="nowhere",
         ),
         pytest.param(

@@ -113,7 +113,8 @@ INVALID = {
     "unknown default": "defaults: {mergee: {}}\n",
     "extends is a number": "extends: 3\n",
     "bad repository to propagate to": (
-        "rules:\n  - name: a\n    do: {propagate: {package: p, ecosystem: pip, to: [x]}}\n"
+        "rules:\n  - name: a\n    on: release.published\n"
+        "    do: {propagate: {package: p, ecosystem: pip, to: [x]}}\n"
     ),
 }
 

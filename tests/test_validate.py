@@ -179,8 +179,12 @@ ERRORS = [
         id="count below 1",
     ),
     pytest.param(
-        rule("do:", "  propagate: {package: p, ecosystem: pip, to: [orders]}"),
-        ".paasbot.yml:4:52: rules[0].do.propagate.to[0]:"
+        rule(
+            "on: release.published",
+            "do:",
+            "  propagate: {package: p, ecosystem: pip, to: [orders]}",
+        ),
+        ".paasbot.yml:5:52: rules[0].do.propagate.to[0]:"
         " expected text matching ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$, found the text 'orders'",
         id="repository without an owner",
     ),
@@ -500,16 +504,52 @@ def test_a_problem_in_a_multi_line_value_points_at_the_value() -> None:
 
 
 def test_missing_options_are_left_for_the_merge() -> None:
-    layer = parse_config_file(rule("do:", "  propagate: {package: p}"), FILE)
-    assert layer.rules[0].actions == {"propagate": {"package": "p"}}
+    layer = parse_config_file(rule("do:", "  comment: {}"), FILE)
+    assert layer.rules[0].actions == {"comment": {}}
     with pytest.raises(ConfigInvalid) as caught:
         merge_layers([layer])
     assert [str(problem) for problem in caught.value.problems] == [
-        ".paasbot.yml:4:7: rule 'a': propagate: missing required option 'ecosystem'"
-        " (here or in defaults:)",
-        ".paasbot.yml:4:7: rule 'a': propagate: missing required option 'to'"
-        " (here or in defaults:)",
+        ".paasbot.yml:4:7: rule 'a': comment: missing required option 'body'"
+        " (here or in defaults:)"
     ]
+
+
+def test_propagate_needs_an_ecosystem_and_somewhere_to_go() -> None:
+    text = rule("on: release.published", "do:", "  propagate: {package: p}")
+    with pytest.raises(ConfigInvalid) as caught:
+        merge_layers([parse_config_file(text, FILE)])
+    assert [str(problem) for problem in caught.value.problems] == [
+        ".paasbot.yml:5:7: rule 'a': propagate: ecosystem: missing (pip, poetry, pep621, npm,"
+        " gomod, maven or docker), or give package per ecosystem"
+    ]
+    text = rule("on: release.published", "do:", "  propagate: {package: p, ecosystem: npm}")
+    with pytest.raises(ConfigInvalid) as caught:
+        merge_layers([parse_config_file(text, FILE)])
+    assert [str(problem) for problem in caught.value.problems] == [
+        ".paasbot.yml:5:7: rule 'a': propagate: say where the dependents are: to"
+        " (repositories), topics, and/or discover: true"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        pytest.param(
+            ("do:", "  propagate: {package: p, ecosystem: pip, to: [a/b]}"),
+            ".paasbot.yml:4:7: rules[0].do.propagate: propagate runs on releases:"
+            " add on: [release.published] to this rule",
+            id="propagate on pull requests",
+        ),
+        pytest.param(
+            ("on: release.published", "do:", "  label: {add: [released]}"),
+            ".paasbot.yml:5:7: rules[0].do.label: label acts on pull requests;"
+            " this rule runs on releases (on: release…)",
+            id="label on releases",
+        ),
+    ],
+)
+def test_release_actions_run_in_release_rules_only(lines: tuple[str, ...], expected: str) -> None:
+    assert problems_of(rule(*lines)) == [expected]
 
 
 @pytest.mark.parametrize(

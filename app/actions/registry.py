@@ -1,5 +1,5 @@
-"""Every action `.paasbot.yml` may name: those paasbot carries out, and those whose options are
-known but whose work arrives in a later release."""
+"""Every action `.paasbot.yml` may name: those paasbot carries out on pull requests, and those
+of release rules (`propagate`), which the release handler carries out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from app.actions.label import LabelAction
 from app.actions.lint import LintAction
 from app.actions.merge import MergeAction
 from app.actions.options import ActionOptions
-from app.actions.planned import PLANNED_OPTIONS
+from app.actions.propagate import RELEASE_OPTIONS
 from app.actions.request_reviews import RequestReviewsAction
 from app.actions.update_branch import UpdateBranchAction
 
@@ -30,6 +30,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 OPTIONS: dict[str, type[ActionOptions]] = {
-    **PLANNED_OPTIONS,
+    **RELEASE_OPTIONS,
     **{name: action.options for name, action in ACTIONS.items()},
 }

@@ -1,12 +1,15 @@
 """Layers merged into the configuration in force: organisation defaults, then what a file
 extends, then the file itself. A later layer replaces an earlier rule of the same name (where the
-earlier one stood) and overrides `defaults:` option by option; `enabled: false` drops a rule."""
+earlier one stood) and overrides `defaults:` option by option; `enabled: false` drops a rule, and a
+rule written as just its `name` and `enabled: true` turns on an earlier layer's rule that is off
+(a preset's opt-in rule) as it is written there."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +28,11 @@ def merge_layers(layers: Sequence[ConfigLayer]) -> Config:
     dry_run = False
     for layer in layers:
         for rule in layer.rules:
-            rules[rule.name.strip().casefold()] = rule
+            key = rule.name.strip().casefold()
+            earlier = rules.get(key)
+            rules[key] = (
+                replace(earlier, enabled=rule.enabled) if rule.toggles_only and earlier else rule
+            )
         for action, options in layer.defaults.items():
             defaults[action] = deep_merge(defaults.get(action, {}), options)
         dry_run = layer.dry_run if layer.dry_run is not None else dry_run

@@ -35,6 +35,8 @@ class RuleLayer:
     origin: Origin
     # Where each action is named under `do:` (its options are judged once layers are merged).
     action_origins: Mapping[str, Origin] = field(default_factory=dict)
+    # Only `name` and `enabled` written: it turns an earlier layer's rule on or off, keeping it.
+    toggles_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from app.actions.propagate import RELEASE_OPTIONS
+from app.actions.registry import OPTIONS
 from app.config.errors_text import pydantic_problem
 from app.config.model import ConfigLayer, Origin, RuleLayer
 from app.config.problems import ConfigInvalid, Problem
@@ -173,6 +175,9 @@ def _rule(
         for name, options in (raw_do if isinstance(raw_do, dict) else {}).items()
         if isinstance(options, dict | None)
     }
+    problems += _placement_problems(document, path, actions, is_release_only(triggers))
+    if problems:
+        return None, problems
     origins = {name: _origin(document, (*path, "do", name), key=True) for name in actions}
     rule = RuleLayer(
         spec.name,
@@ -183,8 +188,29 @@ def _rule(
         actions,
         _origin(document, path),
         origins,
+        toggles_only=_toggles_only(spec),
     )
     return rule, []
+
+
+def _toggles_only(spec: RuleSpec) -> bool:
+    return spec.on is None and spec.if_ is None and spec.do is None and spec.description is None
+
+
+def _placement_problems(
+    document: YamlDocument, path: Path, actions: Mapping[str, object], release_rule: bool
+) -> list[Problem]:
+    """Release actions run in release rules only, and pull request actions never do."""
+    problems = []
+    for name in actions:
+        if name not in OPTIONS or (name in RELEASE_OPTIONS) == release_rule:
+            continue
+        if release_rule:
+            message = f"{name} acts on pull requests; this rule runs on releases (on: release…)"
+        else:
+            message = f"{name} runs on releases: add on: [release.published] to this rule"
+        problems.append(document.problem((*path, "do", name), message, key=True))
+    return problems
 
 
 def _origin(document: YamlDocument, path: Path, *, key: bool = False) -> Origin:

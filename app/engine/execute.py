@@ -59,7 +59,7 @@ class ActionExecutor:
                 rule,
                 spec.name,
                 "unavailable",
-                "this paasbot release validates it but does not run it yet",
+                "it runs in release rules (on: [release.published]), not on pull requests",
             )
         remembered = self.memory.action(rule, spec.name)
         if remembered.stopped:
