@@ -177,12 +177,15 @@ def test_a_push_to_the_default_branch_touching_the_config_changes_it(
     repo = payload["repository"]["full_name"]
     assert routing.config_changes == ([repo] if touched else [])
     assert routing.lookups == [BaseLookup(repo, "master")]
+    # Every push to the default branch makes its manifest scan stale, config or not.
+    assert routing.default_branch_pushes == [repo]
 
 
 def test_the_real_push_example_changes_no_configuration() -> None:
     payload = with_installation(webhook_example("push", "with-new-branch"))
     assert payload["ref"] == f"refs/heads/{payload['repository']['default_branch']}"
     assert plan("push", payload).config_changes == []
+    assert plan("push", payload).default_branch_pushes == [payload["repository"]["full_name"]]
     payload["commits"][0]["added"].append(".paasbot.yml")
     assert plan("push", payload).config_changes == [payload["repository"]["full_name"]]
 
@@ -215,6 +218,7 @@ def test_a_forced_push_to_the_default_branch_counts_as_touching() -> None:
 def test_other_pushes_change_no_configuration(ref: str, fields: dict[str, Any]) -> None:
     payload = {**push_to("master", {"modified": [".paasbot.yml"]}, **fields), "ref": ref}
     assert plan("push", payload).config_changes == []
+    assert plan("push", payload).default_branch_pushes == []
 
 
 def test_a_push_to_the_org_github_repository_names_it() -> None:
@@ -241,6 +245,7 @@ def test_a_push_to_the_org_github_repository_names_it() -> None:
 def test_only_pushes_change_configurations(event: str, name: str) -> None:
     payload = with_installation(webhook_example(event, name))
     assert plan(event, payload).config_changes == []
+    assert plan(event, payload).default_branch_pushes == []
 
 
 @pytest.mark.parametrize(
@@ -262,6 +267,7 @@ def test_the_simulators_push_webhooks(branch: str, changes: dict[str, str], touc
     routing = plan("push", build_payload(state, push, "http://sim.invalid/api/v3"))
     assert routing.config_changes == (["acme/widgets"] if touched else [])
     assert routing.lookups == [BaseLookup("acme/widgets", branch)]
+    assert routing.default_branch_pushes == (["acme/widgets"] if branch == "main" else [])
 
 
 def test_the_simulators_push_removing_the_config_changes_it() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.service import Paasbot
 from app.store.config_generations import generations
+from app.store.manifest_cache import load_scan, save_scan
 from app.store.tables import deliveries, subject_events, subjects
 from app.web.server import WEBHOOK_PATH, create_web_app
 from app.web.signature import sign
@@ -252,6 +253,25 @@ async def test_a_push_changing_the_config_bumps_its_generation_when_routed(
     await post(client, "push", config_push([".github/paasbot.yml"]), delivery="push-4")
     await bot.intake.settle()
     assert await generation(bot) == 2
+
+
+async def test_a_push_to_the_default_branch_makes_its_manifest_scan_stale(
+    client: TestClient, bot: Paasbot
+) -> None:
+    async def stale() -> bool:
+        async with bot.db.reader() as conn:
+            scan = await load_scan(conn, "Codertocat/Hello-World")
+        assert scan is not None
+        return scan.stale
+
+    async with bot.db.transaction() as conn:
+        await save_scan(conn, 7, "codertocat/hello-world", "c1", "t1", False, {}, 1.0)
+    await post(client, "push", config_push(["README.md"], "feature"), delivery="push-1")
+    await bot.intake.settle()
+    assert await stale() is False
+    await post(client, "push", config_push(["README.md"]), delivery="push-2")
+    await bot.intake.settle()
+    assert await stale() is True
 
 
 async def test_deliveries_stored_before_a_crash_are_routed_at_start(

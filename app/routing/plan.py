@@ -72,6 +72,8 @@ class RoutingPlan:
     lookups: list[Lookup] = field(default_factory=list)
     # Repositories whose configuration file a push to the default branch changed.
     config_changes: list[str] = field(default_factory=list)
+    # Repositories whose default branch a push moved (any push): their manifest scans are stale.
+    default_branch_pushes: list[str] = field(default_factory=list)
 
 
 def installation_id_of(payload: dict[str, Any]) -> int | None:
@@ -164,8 +166,10 @@ def _push(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
         branch = ref.removeprefix("refs/heads/")
         plan.lookups.append(BaseLookup(plan.repository, branch))
         default_branch = (payload.get("repository") or {}).get("default_branch")
-        if branch == default_branch and _touches_config(payload):
-            plan.config_changes.append(plan.repository)
+        if branch == default_branch:
+            plan.default_branch_pushes.append(plan.repository)
+            if _touches_config(payload):
+                plan.config_changes.append(plan.repository)
 
 
 def _touches_config(payload: dict[str, Any]) -> bool:

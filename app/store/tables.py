@@ -256,3 +256,77 @@ merge_queue = Table(
     Column("requested_by", String(256)),  # the login that commented `/paasbot merge`, if any
     Index("ix_merge_queue_order", "repository", "base_ref", "priority", "enqueued_at"),
 )
+
+# Dependency-bump propagation: one row per (source repository, release tag, package), created when
+# the release's propagate rule first runs; `state` is "running" until every target is settled,
+# then "done". `package_key` is the package spec as a stable string ("pip:acme-auth");
+# repositories are stored lower-case.
+propagations = Table(
+    "propagations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("installation_id", BigInteger, nullable=False),
+    Column("source_repository", String(256), nullable=False),
+    Column("tag", Text, nullable=False),
+    Column("package_key", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    UniqueConstraint("source_repository", "tag", "package_key", name="uq_propagations_key"),
+    # The PRs one installation opened lately (the per-minute limit) join through here.
+    Index("ix_propagations_installation", "installation_id"),
+)
+
+# Each repository a propagation bumps, in the order they are worked through. `status`: pending,
+# opened (paasbot created the PR), existing (a bump PR was already open), skipped, failed.
+# `opened_at` is set only when paasbot itself created the PR, for the per-minute limit.
+propagation_targets = Table(
+    "propagation_targets",
+    metadata,
+    Column(
+        "propagation_id",
+        Integer,
+        ForeignKey("propagations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("repository", String(256), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", Text),
+    Column("pull_number", Integer),
+    Column("pull_url", Text),
+    Column("opened_at", Double),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_propagation_targets_opened", "opened_at"),
+)
+
+# The last scan of a repository's manifests (at the default branch's head): which commit and tree
+# it read, whether the tree listing was truncated, and whether a push to the default branch has
+# made it stale since. `repository` is lower-case.
+manifest_scans = Table(
+    "manifest_scans",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("installation_id", BigInteger),
+    Column("commit_sha", String(64), nullable=False),
+    Column("tree_sha", String(64), nullable=False),
+    Column("truncated", Integer, nullable=False),
+    Column("stale", Integer, nullable=False),
+    Column("scanned_at", Double, nullable=False),
+)
+
+# The manifest files a scan read, with their blob SHAs: replaced as a whole on each scan.
+manifest_files = Table(
+    "manifest_files",
+    metadata,
+    Column(
+        "repository",
+        String(256),
+        ForeignKey("manifest_scans.repository", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("path", Text, primary_key=True),
+    Column("blob_sha", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+)

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from app.store.deliveries import load_deliveries
 from app.store.dialect import insert_for
+from app.store.manifest_cache import forget_scans
 from app.store.queue import Claim
 from app.store.tables import installations, open_pulls, repository_syncs
 from app.worker.context import Outcome, WorkContext
@@ -58,4 +59,5 @@ async def _forget_repositories(conn: Any, repositories: Any) -> int:
     if names:
         await conn.execute(delete(open_pulls).where(open_pulls.c.repository.in_(names)))
         await conn.execute(delete(repository_syncs).where(repository_syncs.c.repository.in_(names)))
+        await forget_scans(conn, names)
     return len(names)
