@@ -27,10 +27,11 @@ async def running_stage(
     database_url: str,
     conformance_checker: ConformanceChecker | None,
     request: pytest.FixtureRequest,
+    **policy_changes: Any,
 ) -> AsyncIterator[DemoStage]:
     if conformance_checker is not None:
         conformance_checker.drain()
-    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05)
+    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05, **policy_changes)
     stage = await start_stage(
         state, database_url, queue_policy=policy, conformance=conformance_checker
     )
@@ -50,10 +51,12 @@ def stage_for(
     conformance_checker: ConformanceChecker | None,
     request: pytest.FixtureRequest,
 ) -> Callable[[SimulatedGitHub], Any]:
-    """`stage_for(state)`: an `async with` running paasbot against the simulated `state`."""
+    """`stage_for(state)`: an `async with` running paasbot against the simulated `state`;
+    keyword arguments change the queue's policy (`lease_seconds=2.0`). Stages of one test share
+    its database, so a second one is paasbot restarted."""
 
-    def make(state: SimulatedGitHub) -> Any:
-        return running_stage(state, database_url, conformance_checker, request)
+    def make(state: SimulatedGitHub, **policy_changes: Any) -> Any:
+        return running_stage(state, database_url, conformance_checker, request, **policy_changes)
 
     return make
 

@@ -19,7 +19,9 @@ from app.github.checks import CheckRunContent, is_current
 
 CheckName = Annotated[str, Field(min_length=1, max_length=100)]
 # The summary, the configuration check, and the report actions' checks.
-RESERVED_NAMES = frozenset({"paasbot", "paasbot/config", "paasbot/coverage", "paasbot/lint"})
+RESERVED_NAMES = frozenset(
+    {"paasbot", "paasbot/config", "paasbot/coverage", "paasbot/lint", "paasbot/propagate"}
+)
 RESERVED_PREFIXES = ("paasbot/lint/",)
 
 

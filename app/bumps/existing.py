@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cmp_to_key
 from typing import Any
@@ -70,6 +70,10 @@ def decide(pulls: Sequence[PullInfo], package: str, version: str) -> Decision:
         (DecisionKind.CLOSED, lambda p: p.state == "closed" and not p.merged),
     ):
         found = [pull for pull in same if matches(pull)]
+        if found and kind is DecisionKind.ALREADY_OPEN:
+            # A crash after opening it may have left older ones open: close them now.
+            older = _older_untouched(ours, version)
+            return replace(_about(kind, found[-1], package, version), supersede=older)
         if found:
             return _about(kind, found[-1], package, version)
     branch = pr_text.branch_name(package, version)
@@ -95,6 +99,14 @@ def decide(pulls: Sequence[PullInfo], package: str, version: str) -> Decision:
     if keep:
         reason += f"; leaving {_numbers(keep)} (edited by a person) open"
     return Decision(DecisionKind.OPEN, reason, None, supersede, keep)
+
+
+def _older_untouched(ours: Sequence[tuple[PullInfo, str]], version: str) -> tuple[PullInfo, ...]:
+    return tuple(
+        pull
+        for pull, found in ours
+        if pull.state == "open" and pull.head_is_ours and compare_versions(found, version) < 0
+    )
 
 
 def bump_version(pull: PullInfo, package: str) -> str | None:

@@ -57,12 +57,15 @@ def body(
     notes: str | None,
     changes: Sequence[FileChange],
     lockfile_notes: Sequence[str] = (),
+    left_alone: Sequence[str] = (),
 ) -> str:
     release = f"[{source} {version}]({release_url})" if release_url else f"{source} {version}"
     parts = [f"This PR bumps **{package}** to **{version}**, released in {release}."]
     parts.append(_files_table(changes))
     if lockfile_notes:
         parts.append("Lock files to refresh:\n" + "\n".join(f"- {note}" for note in lockfile_notes))
+    if left_alone:
+        parts.append("Not changed:\n" + "\n".join(f"- {note}" for note in left_alone))
     parts.append(_release_notes(notes, release_url))
     parts.append(marker(package, version))
     return "\n\n".join(part for part in parts if part)

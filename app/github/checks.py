@@ -57,6 +57,7 @@ class CheckRunContent:
     conclusion: str = "neutral"
     text: str | None = None
     annotations: tuple[Annotation, ...] = field(default=())
+    status: str = "completed"  # or in_progress (no conclusion yet)
 
     def payload(self, annotations: tuple[Annotation, ...] = ()) -> dict[str, Any]:
         output: dict[str, Any] = {"title": self.title[:255], "summary": _cap(self.summary)}
@@ -64,6 +65,8 @@ class CheckRunContent:
             output["text"] = _cap(self.text)
         if annotations:
             output["annotations"] = [annotation.payload() for annotation in annotations]
+        if self.status != "completed":
+            return {"status": self.status, "output": output}
         return {"status": "completed", "conclusion": self.conclusion, "output": output}
 
     def annotation_batches(self) -> list[tuple[Annotation, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -166,6 +167,15 @@ class WebhookDispatcher:
             payload=original.payload,
             body=original.body,
             redelivery=True,
+        )
+        self._enqueue(again)
+        return again
+
+    def send_again(self, delivery: Delivery, *, delivery_id: str) -> Delivery:
+        """The same event as a new delivery (another id): what a receiver sees when GitHub
+        announces one change twice, or an event is replayed from an archive."""
+        again = dataclasses.replace(
+            delivery, id=delivery_id, redelivery=False, status=None, error=None, duration=None
         )
         self._enqueue(again)
         return again

@@ -1,0 +1,192 @@
+"""A dependent's bump PRs through the API: finding the ones that exist (and whether a person
+pushed to them), writing the bump as one commit on its branch with the git data API, opening the
+PR, and closing an older one it supersedes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gidgethub import BadRequest
+from gidgethub.abc import GitHubAPI
+
+from app.bumps.dependent_plan import FileEdit
+from app.bumps.existing import PullInfo
+from app.bumps.pr_text import find_marker
+
+BRANCH_PREFIX = "paasbot/bump-"
+TRAILER = "Paasbot-Bump"
+MAX_OPEN_PULLS_READ = 1000
+
+
+class BranchTaken(Exception):
+    """The bump's branch exists and holds a commit paasbot did not write."""
+
+
+def trailer(package: str, version: str) -> str:
+    """The last line of paasbot's bump commit: how it knows later that nobody pushed since."""
+    return f"{TRAILER}: {package} {version}"
+
+
+def commit_message(package: str, version: str, source: str) -> str:
+    return (
+        f"Bump {package} to {version}\n\n"
+        f"{source} released {version}.\n\n"
+        f"{trailer(package, version)}\n"
+    )
+
+
+async def find_bump_pulls(
+    api: GitHubAPI, repository: str, package: str, branch: str
+) -> list[PullInfo]:
+    """The open PRs that may be paasbot's bumps of `package` (by their branch), and every PR
+    (any state) from this version's `branch`, each with whether its head is paasbot's commit."""
+    owner = repository.split("/")[0]
+    found: dict[int, dict[str, Any]] = {}
+    async for pull in api.getiter(
+        "/repos/{+repository}/pulls?state=open&per_page=100",
+        url_vars={"repository": repository},
+    ):
+        if len(found) >= MAX_OPEN_PULLS_READ:
+            break
+        if (pull.get("head") or {}).get("ref", "").startswith(BRANCH_PREFIX):
+            found[pull["number"]] = pull
+    async for pull in api.getiter(
+        "/repos/{+repository}/pulls?state=all&per_page=100&head={head}",
+        url_vars={"repository": repository, "head": f"{owner}:{branch}"},
+    ):
+        found[pull["number"]] = pull
+    return [await _pull_info(api, repository, pull, package) for pull in found.values()]
+
+
+async def _pull_info(
+    api: GitHubAPI, repository: str, pull: dict[str, Any], package: str
+) -> PullInfo:
+    head, base = pull.get("head") or {}, pull.get("base") or {}
+    marker = find_marker(pull.get("body"))
+    ours = False
+    if marker is not None and marker.package == package and pull.get("state") == "open":
+        ours = await is_paasbot_commit(api, repository, head["sha"], package, marker.version)
+    return PullInfo(
+        number=pull["number"],
+        state=pull.get("state", "open"),
+        merged=bool(pull.get("merged_at")),
+        head_ref=head.get("ref", ""),
+        head_repo=(head.get("repo") or {}).get("full_name"),
+        base_repo=(base.get("repo") or {}).get("full_name") or repository,
+        author_type=(pull.get("user") or {}).get("type", "User"),
+        body=pull.get("body"),
+        html_url=pull.get("html_url", ""),
+        head_is_ours=ours,
+    )
+
+
+async def is_paasbot_commit(
+    api: GitHubAPI, repository: str, sha: str, package: str, version: str
+) -> bool:
+    commit = await api.getitem(
+        "/repos/{+repository}/git/commits/{sha}", url_vars={"repository": repository, "sha": sha}
+    )
+    lines = (commit.get("message") or "").strip().splitlines()
+    return bool(lines) and lines[-1].strip() == trailer(package, version)
+
+
+async def write_bump_commit(
+    api: GitHubAPI,
+    repository: str,
+    base_commit: str,
+    base_tree: str,
+    edits: Sequence[FileEdit],
+    message: str,
+) -> str:
+    """One commit on top of `base_commit` changing the edited files; returns its sha."""
+    tree = await api.post(
+        "/repos/{+repository}/git/trees",
+        url_vars={"repository": repository},
+        data={
+            "base_tree": base_tree,
+            "tree": [
+                {"path": edit.path, "mode": "100644", "type": "blob", "content": edit.text}
+                for edit in edits
+            ],
+        },
+    )
+    commit = await api.post(
+        "/repos/{+repository}/git/commits",
+        url_vars={"repository": repository},
+        data={"message": message, "tree": tree["sha"], "parents": [base_commit]},
+    )
+    return str(commit["sha"])
+
+
+async def point_branch(
+    api: GitHubAPI, repository: str, branch: str, sha: str, package: str, version: str
+) -> None:
+    """Creates `branch` at `sha`; a branch left by an earlier attempt that crashed before its PR
+    was opened (its head is paasbot's commit) is moved; anyone else's raises BranchTaken."""
+    try:
+        await api.post(
+            "/repos/{+repository}/git/refs",
+            url_vars={"repository": repository},
+            data={"ref": f"refs/heads/{branch}", "sha": sha},
+        )
+        return
+    except BadRequest as error:
+        if error.status_code != 422:
+            raise
+    ref = await api.getitem(
+        "/repos/{+repository}/git/ref/{+ref}",
+        url_vars={"repository": repository, "ref": f"heads/{branch}"},
+    )
+    current = ref["object"]["sha"]
+    if not await is_paasbot_commit(api, repository, current, package, version):
+        raise BranchTaken(f"the branch {branch} exists with commits paasbot did not write")
+    await api.patch(
+        "/repos/{+repository}/git/refs/{+ref}",
+        url_vars={"repository": repository, "ref": f"heads/{branch}"},
+        data={"sha": sha, "force": True},
+    )
+
+
+async def open_pull(
+    api: GitHubAPI, repository: str, branch: str, base: str, title: str, body: str
+) -> dict[str, Any]:
+    return await api.post(
+        "/repos/{+repository}/pulls",
+        url_vars={"repository": repository},
+        data={"title": title, "head": branch, "base": base, "body": body},
+    )
+
+
+async def add_labels(api: GitHubAPI, repository: str, number: int, labels: Sequence[str]) -> None:
+    if labels:
+        await api.post(
+            "/repos/{+repository}/issues/{number}/labels",
+            url_vars={"repository": repository, "number": str(number)},
+            data={"labels": list(labels)},
+        )
+
+
+async def close_superseded(
+    api: GitHubAPI, repository: str, old: PullInfo, new_number: int, version: str
+) -> None:
+    """Says which PR replaces `old`, closes it and deletes its branch (paasbot made both)."""
+    await api.post(
+        "/repos/{+repository}/issues/{number}/comments",
+        url_vars={"repository": repository, "number": str(old.number)},
+        data={"body": f"Superseded by #{new_number}, which bumps to {version}."},
+    )
+    await api.patch(
+        "/repos/{+repository}/pulls/{number}",
+        url_vars={"repository": repository, "number": str(old.number)},
+        data={"state": "closed"},
+    )
+    try:
+        await api.delete(
+            "/repos/{+repository}/git/refs/{+ref}",
+            url_vars={"repository": repository, "ref": f"heads/{old.head_ref}"},
+        )
+    except BadRequest as error:
+        # Already deleted (by a person, or by the repository's auto-delete setting).
+        if error.status_code not in (404, 422):
+            raise
