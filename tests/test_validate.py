@@ -509,8 +509,7 @@ def test_missing_options_are_left_for_the_merge() -> None:
     with pytest.raises(ConfigInvalid) as caught:
         merge_layers([layer])
     assert [str(problem) for problem in caught.value.problems] == [
-        ".paasbot.yml:4:7: rule 'a': comment: missing required option 'body'"
-        " (here or in defaults:)"
+        ".paasbot.yml:4:7: rule 'a': comment: missing required option 'body' (here or in defaults:)"
     ]
 
 
