@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from app.sandbox import actors_pulls as actors
+from app.sandbox.actors_repos import publish_release
 from app.sandbox.errors import ApiError
 from app.sandbox.ops.errors import UnprocessableEntity
 from app.sandbox.ops.protection import approvals
 from app.sandbox.ops.reviews import review
+from app.sandbox.webhooks import build_payload
 from tests.pull_world import (  # noqa: F401
     APP_PY,
     BOT,
@@ -424,4 +426,98 @@ def test_scripted_actor_session_publishes_githubs_events(world: World) -> None:
         True,
         outcome.sha,
         outcome.sha,
+    )
+
+
+# --- a dependency bump, as paasbot proposes one --------------------------------------------
+
+BUMP_BRANCH = "paasbot/bump-x-1.4.0"
+
+
+async def test_a_bump_branch_commit_and_pull_request(world: World) -> None:
+    """The REST flow of a dependency bump: a tree with inline content on the base's tree, a
+    commit, a branch (with slashes) on it, a PR from it, found again by its head, closed, and
+    its branch deleted."""
+    git = f"/repos/{REPO}/git"
+    parent = world.head()
+    base_tree = world.state.git.commits[parent].tree_sha
+    entry = {"path": "requirements.txt", "mode": "100644", "type": "blob", "content": "x==1.4.0\n"}
+    tree = await world.call("POST", f"{git}/trees", {"base_tree": base_tree, "tree": [entry]})
+    assert tree.status == 201, tree.body
+    assert {item["path"] for item in tree.body["tree"]} == {"README.md", "src", "requirements.txt"}
+    payload = {"message": "Bump x to 1.4.0", "tree": tree.body["sha"], "parents": [parent]}
+    commit = await world.call("POST", f"{git}/commits", payload)
+    assert commit.status == 201, commit.body
+    sha = commit.body["sha"]
+    ref = {"ref": f"refs/heads/{BUMP_BRANCH}", "sha": sha}
+    created = await world.call("POST", f"{git}/refs", ref)
+    assert (created.status, created.body["ref"]) == (201, f"refs/heads/{BUMP_BRANCH}")
+    again = await world.call("POST", f"{git}/refs", ref)
+    assert (again.status, again.body["message"]) == (422, "Reference already exists")
+    read = await world.get(f"{git}/ref/heads/{BUMP_BRANCH}")
+    assert (read.status, read.body["object"]["sha"]) == (200, sha)
+    read_commit = await world.get(f"{git}/commits/{sha}")
+    assert (read_commit.body["message"], read_commit.body["tree"]["sha"]) == (
+        "Bump x to 1.4.0",
+        tree.body["sha"],
+    )
+    world.forget_events()
+
+    opened = await world.call(
+        "POST", PULLS, {"title": "Bump x to 1.4.0", "head": BUMP_BRANCH, "base": "main"}
+    )
+    assert opened.status == 201, opened.body
+    pull = opened.body
+    assert (pull["user"]["login"], pull["user"]["type"]) == (BOT, "Bot")
+    assert (pull["head"]["ref"], pull["head"]["sha"], pull["base"]["sha"]) == (
+        BUMP_BRANCH,
+        sha,
+        parent,
+    )
+    [event] = world.events()
+    assert (event.label, event.sender, event.subject.number) == (
+        "pull_request.opened",
+        BOT,
+        pull["number"],
+    )
+    delivered = build_payload(world.state, event, world.sim.base_url)
+    assert delivered["pull_request"]["user"]["type"] == "Bot"
+    assert (delivered["sender"]["login"], delivered["sender"]["type"]) == (BOT, "Bot")
+
+    found = await world.get(f"{PULLS}?state=all&head=acme:{BUMP_BRANCH}")
+    assert [item["number"] for item in found.body] == [pull["number"]]
+    elsewhere = await world.get(f"{PULLS}?state=all&head=someone:{BUMP_BRANCH}")
+    assert elsewhere.body == []
+
+    world.forget_events()
+    closed = await world.call("PATCH", f"{PULLS}/{pull['number']}", {"state": "closed"})
+    assert (closed.status, closed.body["state"], closed.body["merged"]) == (200, "closed", False)
+    assert world.labels() == ["pull_request.closed"]
+    assert world.events()[0].sender == BOT
+    still_found = await world.get(f"{PULLS}?state=all&head=acme:{BUMP_BRANCH}")
+    assert [item["state"] for item in still_found.body] == ["closed"]
+
+    world.forget_events()
+    deleted = await world.call("DELETE", f"{git}/refs/heads/{BUMP_BRANCH}")
+    assert deleted.status == 204
+    assert BUMP_BRANCH not in world.repo.branches
+    assert world.labels() == ["push", "delete"]
+    assert (await world.get(f"{git}/ref/heads/{BUMP_BRANCH}")).status == 404
+
+
+async def test_a_release_tag_names_a_commit_checks_can_run_on(world: World) -> None:
+    released = world.commit("main", {"src/app.py": APP_PY + "line 11\n"}, message="Release")
+    publish_release(world.state, REPO, "v1.4.0")
+    assert world.repo.tags["v1.4.0"] == released.sha
+    world.commit("main", {"later.txt": "later\n"})
+    commit = await world.get(f"/repos/{REPO}/commits/v1.4.0")
+    assert (commit.status, commit.body["sha"]) == (200, released.sha)
+    by_ref = await world.get(f"/repos/{REPO}/commits/refs/tags/v1.4.0")
+    assert by_ref.body["sha"] == released.sha
+    check = {"name": "paasbot/propagate", "head_sha": released.sha, "status": "in_progress"}
+    run = await world.call("POST", f"/repos/{REPO}/check-runs", check)
+    assert (run.status, run.body["head_sha"], run.body["name"]) == (
+        201,
+        released.sha,
+        "paasbot/propagate",
     )

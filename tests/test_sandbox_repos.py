@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.sandbox.actors_repos import add_org_defaults_repository, set_protection
+from app.sandbox.actors_repos import (
+    add_org_defaults_repository,
+    archive,
+    set_protection,
+    set_topics,
+)
+from app.sandbox.errors import ApiError
 from app.sandbox.git import blob_sha
 from app.sandbox.ops.pulls import create_pull
 from tests.repo_world import (  # noqa: F401
@@ -54,6 +60,181 @@ async def test_repository_answers_conditional_requests(world: World) -> None:
 async def test_unknown_repository_is_404(world: World) -> None:
     reply = await world.get("/repos/acme/nothing")
     assert (reply.status, reply.body["message"]) == (404, "Not Found")
+
+
+async def test_get_archived_repository(world: World) -> None:
+    assert (await world.get(f"/repos/{REPO}")).body["archived"] is False
+    archive(world.state, REPO)
+    reply = await world.get(f"/repos/{REPO}")
+    assert (reply.status, reply.body["archived"]) == (200, True)
+
+
+# --- the installation's repositories -------------------------------------------------------
+
+INSTALLATION_REPOS = "/installation/repositories"
+
+
+async def test_installation_repositories_are_the_full_repositories(world: World) -> None:
+    set_topics(world.state, REPO, ["Python", "paasbot-managed"])
+    archive(world.state, REPO)
+    other = world.state.add_installation("umbrella")
+    world.state.add_repository(other, "elsewhere")
+    reply = await world.get(INSTALLATION_REPOS)
+    assert reply.status == 200, reply.body
+    assert (reply.body["total_count"], reply.body["repository_selection"]) == (1, "selected")
+    [listed] = reply.body["repositories"]
+    assert listed == (await world.get(f"/repos/{REPO}")).body
+    assert (listed["full_name"], listed["topics"], listed["archived"]) == (
+        REPO,
+        ["python", "paasbot-managed"],
+        True,
+    )
+    assert "Link" not in reply.headers
+
+
+async def test_installation_repositories_are_paginated(world: World) -> None:
+    for name in ("gadgets", "gizmos", "doohickeys"):
+        world.state.add_repository(world.installation, name)
+    first = await world.get(f"{INSTALLATION_REPOS}?per_page=3")
+    assert first.body["total_count"] == 4
+    names = [repository["name"] for repository in first.body["repositories"]]
+    assert names == ["widgets", "gadgets", "gizmos"]
+    assert 'page=2>; rel="next"' in first.headers["Link"]
+    assert 'rel="last"' in first.headers["Link"]
+    second = await world.get(f"{INSTALLATION_REPOS}?per_page=3&page=2")
+    assert second.body["total_count"] == 4
+    assert [repository["name"] for repository in second.body["repositories"]] == ["doohickeys"]
+    assert 'rel="prev"' in second.headers["Link"]
+    assert 'rel="next"' not in second.headers["Link"]
+
+
+async def test_installation_repositories_of_a_restricted_token(world: World) -> None:
+    world.state.add_repository(world.installation, "gadgets")
+    world.installation.repository_selection = "all"
+    restricted = world.state.issue_token(world.installation.id, repositories=["acme/gadgets"])
+    reply = await world.call("GET", INSTALLATION_REPOS, token=restricted.token)
+    assert reply.status == 200, reply.body
+    assert [repository["full_name"] for repository in reply.body["repositories"]] == [
+        "acme/gadgets"
+    ]
+    assert (reply.body["total_count"], reply.body["repository_selection"]) == (1, "all")
+    everything = await world.get(INSTALLATION_REPOS)
+    assert everything.body["total_count"] == 2
+
+
+async def test_installation_repositories_need_an_installation_token(world: World) -> None:
+    reply = await world.call("GET", INSTALLATION_REPOS, token="ghs_unknown")
+    assert (reply.status, reply.body["message"]) == (401, "Bad credentials")
+
+
+# --- topics --------------------------------------------------------------------------------
+
+TOPICS = f"/repos/{REPO}/topics"
+
+
+async def _admin_token(world: World) -> str:
+    world.installation.permissions["administration"] = "write"
+    return await world.token_with({"administration": "write", "metadata": "read"})
+
+
+async def test_topics_round_trip(world: World) -> None:
+    assert (await world.get(TOPICS)).body == {"names": []}
+    token = await _admin_token(world)
+    names = ["Python", "paasbot-managed", "python", "k8s"]
+    reply = await world.call("PUT", TOPICS, {"names": names}, token=token)
+    assert (reply.status, reply.body) == (200, {"names": ["python", "paasbot-managed", "k8s"]})
+    assert world.repo.topics == ["python", "paasbot-managed", "k8s"]
+    assert (await world.get(TOPICS)).body == {"names": ["python", "paasbot-managed", "k8s"]}
+    assert (await world.get(f"/repos/{REPO}")).body["topics"] == world.repo.topics
+    cleared = await world.call("PUT", TOPICS, {"names": []}, token=token)
+    assert (cleared.status, cleared.body, world.repo.topics) == (200, {"names": []}, [])
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["-leading-hyphen"],
+        ["has space"],
+        ["under_score"],
+        ["a" * 51],
+        [""],
+        [f"topic-{number}" for number in range(21)],
+    ],
+)
+async def test_invalid_topics_are_refused(world: World, names: list[str]) -> None:
+    world.repo.topics = ["kept"]
+    token = await _admin_token(world)
+    reply = await world.call("PUT", TOPICS, {"names": names}, token=token)
+    assert (reply.status, reply.body["message"]) == (422, "Validation Failed")
+    assert all(isinstance(error, str) for error in reply.body["errors"])
+    assert world.repo.topics == ["kept"]
+
+
+async def test_topics_limits_are_inclusive(world: World) -> None:
+    token = await _admin_token(world)
+    names = ["a" * 50, "0"] + [f"t{number}" for number in range(18)]
+    reply = await world.call("PUT", TOPICS, {"names": names}, token=token)
+    assert (reply.status, len(reply.body["names"])) == (200, 20)
+
+
+async def test_replacing_topics_needs_administration_write(world: World) -> None:
+    reply = await world.call("PUT", TOPICS, {"names": ["x"]})
+    assert (reply.status, reply.body["message"]) == (403, "Resource not accessible by integration")
+
+
+def test_set_topics_helper_validates_like_the_api(world: World) -> None:
+    assert set_topics(world.state, REPO, ["Go", "go", "CLI"]) == ["go", "cli"]
+    assert world.repo.topics == ["go", "cli"]
+    with pytest.raises(ApiError) as refused:
+        set_topics(world.state, REPO, ["not valid"])
+    assert refused.value.status == 422
+    assert world.repo.topics == ["go", "cli"]
+
+
+# --- archived repositories -----------------------------------------------------------------
+
+
+async def test_an_archived_repository_is_read_only(world: World) -> None:
+    head = world.head()
+    tree = world.state.git.commits[head].tree_sha
+    world.commit("feature", {"f.txt": "f\n"})
+    archive(world.state, REPO)
+    world.forget_events()
+    git = f"/repos/{REPO}/git"
+    entries = [{"path": "x.txt", "mode": "100644", "type": "blob", "content": "x\n"}]
+    writes = [
+        ("POST", f"{git}/refs", {"ref": "refs/heads/new", "sha": head}),
+        ("PATCH", f"{git}/refs/heads/feature", {"sha": head, "force": True}),
+        ("DELETE", f"{git}/refs/heads/feature", None),
+        ("POST", f"{git}/trees", {"base_tree": tree, "tree": entries}),
+        ("POST", f"{git}/commits", {"message": "m", "tree": tree, "parents": [head]}),
+        ("POST", f"{git}/blobs", {"content": "x"}),
+        ("POST", f"/repos/{REPO}/pulls", {"title": "t", "head": "feature", "base": "main"}),
+        ("PUT", f"{CONTENTS}/x.txt", {"message": "m", "content": b64("x")}),
+        ("POST", f"/repos/{REPO}/releases", {"tag_name": "v1"}),
+    ]
+    for method, path, payload in writes:
+        reply = await world.call(method, path, payload)
+        assert (reply.status, reply.body["message"]) == (
+            403,
+            "Repository was archived so is read-only.",
+        ), (method, path)
+    assert world.events() == []
+    assert world.repo.branches["feature"] != head
+    assert world.state.pulls_in(REPO) == []
+    assert (await world.get(f"{CONTENTS}/README.md")).status == 200
+    assert (await world.get(f"{git}/ref/heads/feature")).status == 200
+    archive(world.state, REPO, archived=False)
+    reply = await world.call("POST", f"{git}/refs", {"ref": "refs/heads/new", "sha": head})
+    assert reply.status == 201, reply.body
+
+
+async def test_missing_permission_is_reported_before_the_archive(world: World) -> None:
+    archive(world.state, REPO)
+    token = await world.token_with({"contents": "read"})
+    payload = {"message": "m", "content": b64("x")}
+    reply = await world.call("PUT", f"{CONTENTS}/x.txt", payload, token=token)
+    assert (reply.status, reply.body["message"]) == (403, "Resource not accessible by integration")
 
 
 # --- branches ------------------------------------------------------------------------------

@@ -257,3 +257,30 @@ async def test_publish_release_helper(world: World) -> None:
     pre = publish_release(world.state, REPO, "v3.0.0-rc1", target="v2.0.0", prerelease=True)
     assert world.repo.tags["v3.0.0-rc1"] == world.head()
     assert world.events("release.prereleased")[0].subject is pre
+
+
+async def test_a_prerelease_announces_itself_as_one(world: World) -> None:
+    payload = {"tag_name": "v1.4.0-rc1", "prerelease": True}
+    reply = await world.call("POST", RELEASES, payload)
+    assert (reply.status, reply.body["prerelease"]) == (201, True)
+    assert world.repo.tags["v1.4.0-rc1"] == world.head()
+    assert world.labels() == [
+        "push",
+        "create",
+        "release.created",
+        "release.published",
+        "release.prereleased",
+    ]
+
+
+async def test_a_release_of_an_existing_tag_keeps_its_commit(world: World) -> None:
+    tagged = world.head()
+    world.repo.tags["v1.4.0"] = tagged
+    world.commit("main", {"later.txt": "later\n"})
+    world.forget_events()
+    release = publish_release(world.state, REPO, "v1.4.0")
+    assert world.repo.tags["v1.4.0"] == tagged
+    assert world.labels() == ["release.created", "release.published", "release.released"]
+    assert world.events("release.released")[0].subject is release
+    commit = await world.get(f"/repos/{REPO}/commits/v1.4.0")
+    assert (commit.status, commit.body["sha"]) == (200, tagged)

@@ -4,14 +4,14 @@ requests, so it is not one of the pull request actions of `app/actions/registry.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from app.actions.options import ActionOptions
+from app.bumps.manifests import Ecosystem
 from app.bumps.version_tag import DEFAULT_TAG_PATTERN, check_tag_pattern
 
-Ecosystem = Literal["pip", "poetry", "pep621", "npm", "gomod", "maven", "docker"]
 Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 # GitHub's rule for a topic: lower case letters, digits and hyphens, at most 50 characters.
 Topic = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]

@@ -12,6 +12,7 @@ from app.sandbox.models import BranchProtection, CommitStatus, Release, Reposito
 from app.sandbox.ops.releases import NewRelease, create_release
 from app.sandbox.ops.statuses import create_status
 from app.sandbox.ops.teams import LEGACY_PERMISSIONS, add_org_member, add_team, grant_team_access
+from app.sandbox.ops.topics import replace_topics
 from app.sandbox.state import SimulatedGitHub
 
 __all__ = [
@@ -20,10 +21,12 @@ __all__ = [
     "add_org_defaults_repository",
     "add_org_member",
     "add_team",
+    "archive",
     "grant_team_access",
     "post_status",
     "publish_release",
     "set_protection",
+    "set_topics",
 ]
 
 # The repository GitHub reads an organisation's defaults from (community health files, shared
@@ -114,3 +117,17 @@ def add_org_defaults_repository(
     if installation is None:
         installation = sim.add_installation(org)
     return sim.add_repository(installation, ORG_DEFAULTS_REPOSITORY, private=private, files=files)
+
+
+def set_topics(sim: SimulatedGitHub, repo: str, topics: Iterable[str]) -> list[str]:
+    """Replaces the repository's topics as `PUT /repos/{o}/{r}/topics` does (lower-cased,
+    validated: a bad name or more than 20 raise the same 422 `ApiError`)."""
+    return replace_topics(sim.repository(repo), topics)
+
+
+def archive(sim: SimulatedGitHub, repo: str, archived: bool = True) -> Repository:
+    """Archives the repository (or unarchives it with `archived=False`): it stays readable,
+    and every write through the API answers 403 `Repository was archived so is read-only.`"""
+    repository = sim.repository(repo)
+    repository.archived = archived
+    return repository

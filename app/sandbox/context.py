@@ -44,6 +44,12 @@ class RequestContext:
     grant: IssuedToken | None = None
     repository: Repository | None = None
 
+    def require_grant(self) -> IssuedToken:
+        """The installation token of a route that the guard authenticated with one."""
+        if self.grant is None:
+            raise RuntimeError("route is not authenticated with an installation token")
+        return self.grant
+
     def require_repository(self) -> Repository:
         if self.repository is None:
             raise RuntimeError("route is not scoped to a repository")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +10,9 @@ from aiohttp import web
 DOCUMENTATION_URL = "https://docs.github.com/enterprise-server@3.19/rest"
 
 FieldError = dict[str, str]
+# Most validation errors list objects naming the resource and field; a few endpoints (topics)
+# list plain sentences, GitHub's "validation error simple".
+ErrorItem = FieldError | str
 
 
 def json_response(
@@ -18,12 +21,14 @@ def json_response(
     return web.json_response(data, status=status, headers=headers)
 
 
-def error_body(status: int, message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, errors: Sequence[ErrorItem] | None = None
+) -> dict[str, Any]:
     """GitHub puts ``errors`` between the message and the documentation link and echoes the
     status code as a string."""
     body: dict[str, Any] = {"message": message}
     if errors:
-        body["errors"] = errors
+        body["errors"] = list(errors)
     body["documentation_url"] = DOCUMENTATION_URL
     body["status"] = str(status)
     return body
@@ -35,7 +40,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[FieldError] | None = None,
+        errors: Sequence[ErrorItem] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {message}")
@@ -65,8 +70,15 @@ def forbidden_for_integration() -> ApiError:
     return ApiError(403, "Resource not accessible by integration")
 
 
-def validation_failed(errors: list[FieldError]) -> ApiError:
+def validation_failed(errors: Sequence[ErrorItem]) -> ApiError:
     return ApiError(422, "Validation Failed", errors=errors)
+
+
+ARCHIVED = "Repository was archived so is read-only."
+
+
+def archived_repository() -> ApiError:
+    return ApiError(403, ARCHIVED)
 
 
 def field_error(resource: str, field: str, code: str) -> FieldError:

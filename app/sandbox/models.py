@@ -133,6 +133,7 @@ class Repository:
     # login -> "read" | "triage" | "write" | "maintain" | "admin"
     collaborators: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
+    archived: bool = False  # read-only: every write through the API answers 403
     labels: dict[str, Label] = field(default_factory=dict)  # name lower -> label
     parent: str | None = None  # the repository this one is a fork of
     full_name: str = field(init=False)

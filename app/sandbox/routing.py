@@ -11,6 +11,7 @@ from aiohttp import web
 
 from app.sandbox.context import RequestContext, context
 from app.sandbox.errors import (
+    archived_repository,
     bad_credentials,
     forbidden_for_integration,
     not_found,
@@ -22,6 +23,7 @@ from app.sandbox.security import verify_app_jwt
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PermissionLevel = Literal["read", "write", "admin"]
 PERMISSION_LEVELS: tuple[PermissionLevel, ...] = ("read", "write", "admin")
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class Auth(enum.Enum):
@@ -49,6 +51,10 @@ class Route:
     auth: Auth = Auth.INSTALLATION
     permission: Permission | None = None
 
+    @property
+    def writes(self) -> bool:
+        return self.method not in READ_METHODS
+
 
 def guarded(route: Route) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -70,6 +76,10 @@ def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) 
     ctx.repository = repository
     if route.permission is not None and not route.permission.satisfied_by(grant.permissions):
         raise forbidden_for_integration()
+    if route.writes and repository is not None and repository.archived:
+        # An archived repository is read-only for everyone: git data, contents, pull requests,
+        # issues, statuses and checks alike.
+        raise archived_repository()
 
 
 def _require_grant(ctx: RequestContext) -> IssuedToken:

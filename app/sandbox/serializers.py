@@ -175,7 +175,7 @@ def _repository_details(state: SimulatedGitHub, urls: Urls, repository: Reposito
         "has_pages": False,
         "forks_count": 0,
         "mirror_url": None,
-        "archived": False,
+        "archived": repository.archived,
         "disabled": False,
         "open_issues_count": open_pulls,
         "license": None,
