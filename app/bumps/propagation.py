@@ -38,6 +38,7 @@ from app.bumps.release_summary import ReleaseView, TargetLine
 from app.bumps.repo_reader import read_manifests, repository_facts
 from app.bumps.version_tag import TagError, version_from_tag
 from app.store.db import Database
+from app.store.manifest_cache import load_scan
 from app.store.propagations import (
     add_targets,
     finish_propagation,
@@ -168,7 +169,7 @@ class Propagation:
         if facts.get("archived"):
             return TargetLine(repository, "skipped", "archived")
         base = facts["default_branch"]
-        manifests = await read_manifests(self.api, repository, base)
+        manifests = await read_manifests(self.api, repository, base, await self._known(repository))
         plan = plan_dependent(
             manifests.files, manifests.paths, self.options.packages(), version,
             manifests.compiled,
@@ -217,6 +218,15 @@ class Propagation:
         )
         title = pr_text.title(self.package, version)
         return await open_pull(self.api, repository, branch, base, title, body)
+
+    async def _known(self, repository: str) -> dict[str, str]:
+        """Manifest texts by blob sha from the discovery cache: a blob's sha names its content,
+        so even a stale scan's texts are right for the blobs that did not change."""
+        async with self.db.reader() as conn:
+            scan = await load_scan(conn, repository)
+        if scan is None:
+            return {}
+        return {sha: scan.files[path] for path, sha in scan.blob_shas.items()}
 
     async def _supersede(
         self, repository: str, decision: Decision, number: int, version: str

@@ -31,16 +31,19 @@ async def propagate_release(claim: Claim, context: WorkContext) -> Outcome:
     if ref.installation_id is None or ref.repository is None or ref.name is None:
         return Outcome("skipped", "no installation in the events: paasbot cannot act for it")
     api = context.github.installation(ref.installation_id)
-    release = await _published_release(api, ref.repository, ref.name)
-    if release is None:
-        return Outcome("skipped", f"no published release {ref.name} (deleted, or a draft)")
     loaded = await context.engine.config.load(api, ref.repository)
     if loaded.config is None:
         return Outcome("skipped", "the configuration is invalid: its problems are on PR checks")
     async with context.db.reader() as conn:
         deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
-    wakeup = wakeup_from(deliveries)
-    actions = _matched_actions(loaded.config, release, ref.repository, wakeup.events, context)
+    events = wakeup_from(deliveries).events
+    if not any(rule.triggers & events for rule in release_rules(loaded.config)):
+        # Most release events (created, edited, a rule on published only) end here, unread.
+        return Outcome("no_rule", "no release rule runs on these events")
+    release = await _published_release(api, ref.repository, ref.name)
+    if release is None:
+        return Outcome("skipped", f"no published release {ref.name} (deleted, or a draft)")
+    actions = _matched_actions(loaded.config, release, ref.repository, events, context)
     if not actions:
         return Outcome("no_rule", "no release rule matched")
     tag_sha = await _tag_commit(api, ref.repository, ref.name)
