@@ -210,3 +210,11 @@ def test_the_same_decision_whatever_the_order():
 def test_compare_versions(left, right, order):
     assert compare_versions(left, right) == order
     assert compare_versions(right, left) == -order
+
+
+def test_an_open_pr_for_the_version_still_supersedes_older_untouched_ones() -> None:
+    # A crash after opening #9 and before closing #4: the next run closes #4, not #6 (edited).
+    older, edited, current = pull(4, "1.3.0"), pull(6, "1.3.5", ours=False), pull(9)
+    decision = decide([older, edited, current], "acme-auth", "1.4.0")
+    assert decision.kind is ALREADY_OPEN
+    assert [p.number for p in decision.supersede] == [4]
