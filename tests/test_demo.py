@@ -42,10 +42,26 @@ async def test_the_demo_plays_its_scenario_and_paasbot_reacts(tmp_path: Path) ->
     assert "left the merge queue: paasbot's check(s) failed" in text
     assert text.count("paasbot  PUT /repos/acme/payments/pulls/3/update-branch -> 202") == 1
     merges = [line.split("/pulls/")[1] for line in text.splitlines() if "/merge -> 200" in line]
-    assert merges == ["2/merge -> 200", "3/merge -> 200", "1/merge -> 200"]
-    assert "Pull requests: #1 merged, #2 merged, #3 merged" in text
+    assert merges[:3] == ["2/merge -> 200", "3/merge -> 200", "1/merge -> 200"]
+    # (and after them only payments' bump PR: web's is never merged)
     assert "The paasbot check on PR #1's head now says: " in text
     assert "- `check`: **done** — `ready-to-merge` success" in text
+    # the final act: acme-auth's release opens bump PRs in payments and web, billing already has
+    # it; payments' merges through its queue by golden-path's opt-in rule, web's stays open
+    assert "github   release.published (by release-manager)" in text
+    assert "github   pull_request.opened #4 (by paasbot[bot])" in text
+    propagated = '  result   paasbot/propagate on v1.4.0: "acme-auth 1.4.0: 2 bump PRs, 1 skipped"'
+    assert text.count(propagated) == 2
+    assert merges[3:] == ["4/merge -> 200"]
+    assert "/repos/acme/web/pulls/1/merge" not in text
+    assert "Pull requests: #1 merged, #2 merged, #3 merged, #4 merged" in text
+    assert "Bump PRs: acme/payments#4 merged, acme/web#1 open" in text
+    assert (
+        "paasbot/propagate on acme/auth-lib v1.4.0: acme-auth 1.4.0: 2 bump PRs, 1 skipped" in text
+    )
+    assert "| `acme/payments` | PR opened ([#4](" in text
+    assert "| `acme/web` | PR opened ([#1](" in text
+    assert "| `acme/billing` | skipped | already on 1.4.0 in requirements.txt |" in text
     assert "webhooks delivered" in text.splitlines()[-1]
     assert (tmp_path / "paasbot.db").exists()
 

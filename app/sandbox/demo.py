@@ -22,13 +22,21 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
+from app.bumps.release_summary import CHECK_NAME as PROPAGATE_CHECK
 from app.reports import ci_env
 from app.reports.upload import OidcCredential, id_token
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
-from app.sandbox.models import PullRequest, RecordedRequest
+from app.sandbox.models import CheckRun, PullRequest, RecordedRequest
 from app.sandbox.oidc import ActionsOidc
-from app.sandbox.scenario import REPOSITORY, ReportUpload, Step, default_scenario, seed
+from app.sandbox.scenario import (
+    REPOSITORY,
+    ReportUpload,
+    Step,
+    bump_pulls,
+    default_scenario,
+    seed,
+)
 from app.sandbox.server import create_simulator_app
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.webhooks.dispatcher import WebhookDispatcher
@@ -227,12 +235,13 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
             seen_requests = _record_bot_calls(stage.state, timeline, seen_requests)
             if not changed:
                 break
-        timeline.add(f"  result   {_check_summary(stage.state)}")
+        timeline.add(f"  result   {_result(stage.state, step)}")
         for line in _action_lines(stage.state, shown_actions):
             timeline.add(f"  rules    {line}")
     for at, text in timeline.in_order():
         print(f"{at * 1000:8.0f} ms  {text}", file=out)
     print(_final_summary(stage.state), file=out)
+    print(_propagation_summary(stage.state, steps), file=out, end="")
     print(await _totals(stage), file=out)
     if keep_running:
         print("\nBoth servers keep running; press Ctrl-C to stop.", file=out)
@@ -261,6 +270,22 @@ def _record_bot_calls(state: SimulatedGitHub, timeline: Timeline, seen: int) -> 
     for request in state.requests[seen:]:
         timeline.paasbot_call(request)
     return len(state.requests)
+
+
+def _result(state: SimulatedGitHub, step: Step) -> str:
+    if step.release is None:
+        return _check_summary(state)
+    library, tag = step.release
+    run = _propagate_run(state, library, tag)
+    if run is None:
+        return f"no {PROPAGATE_CHECK} check run on {tag} yet"
+    return f'{PROPAGATE_CHECK} on {tag}: "{run.output.get("title")}"'
+
+
+def _propagate_run(state: SimulatedGitHub, library: str, tag: str) -> CheckRun | None:
+    sha = state.repository(library).tags.get(tag)
+    runs = [run for run in state.check_runs_for(library, sha or "") if run.name == PROPAGATE_CHECK]
+    return max(runs, key=lambda run: run.id) if runs else None
 
 
 def _check_summary(state: SimulatedGitHub) -> str:
@@ -319,6 +344,22 @@ def _final_summary(state: SimulatedGitHub) -> str:
         f"\nPull requests: {', '.join(ends)}\n"
         f"\nThe paasbot check on PR #1's head now says: {title}\n\n{summary}"
     )
+
+
+def _propagation_summary(state: SimulatedGitHub, steps: list[Step]) -> str:
+    """The bump PRs the releases opened and how they ended, and each release's check table."""
+    releases = list(dict.fromkeys(step.release for step in steps if step.release is not None))
+    if not releases:
+        return ""
+    pulls = [pull for name in sorted(state.repositories) for pull in bump_pulls(state, name)]
+    ends = [f"{pull.repo_full_name}#{pull.number} {_ending(pull)}" for pull in pulls]
+    lines = [f"\nBump PRs: {', '.join(ends) or 'none'}"]
+    for library, tag in releases:
+        run = _propagate_run(state, library, tag)
+        if run is not None:
+            title, table = run.output.get("title"), run.output.get("text") or ""
+            lines.append(f"\n{PROPAGATE_CHECK} on {library} {tag}: {title}\n\n{table}")
+    return "\n".join(lines) + "\n"
 
 
 def _ending(pull: PullRequest) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sandbox import actors_pulls, actors_repos
-from app.sandbox.models import CommitStatus
+from app.sandbox.models import CommitStatus, PullRequest
 from app.sandbox.ops.statuses import statuses_for
 from app.sandbox.state import SimulatedGitHub
 
@@ -36,6 +36,30 @@ rules:
     do:
       check: {name: ready-to-merge}
 """
+# Turned on before the release, once the queue is empty: with PRs queued by "Merge when approved
+# and green", the opt-in rule's unmatched `merge` takes them out of the queue again.
+BUMPS_CONFIG = DEMO_CONFIG + "  - name: Merge dependency bumps\n    enabled: true\n"
+# The library whose releases paasbot propagates, and what its dependents require of it.
+LIBRARY = f"{ORG}/auth-lib"
+RELEASE_TAG = "v1.4.0"
+LIBRARY_CONFIG = """\
+rules:
+  - name: Bump the services that use me
+    on: [release.published]
+    if: [-prerelease]
+    do:
+      propagate:
+        package: {pip: acme-auth, npm: "@acme/auth"}
+        to: [acme/payments, acme/web, acme/billing]
+"""
+DEPENDENTS: dict[str, dict[str, str]] = {
+    "web": {
+        "package.json": '{\n  "name": "web",\n  "dependencies": {"@acme/auth": "^1.3.0"}\n}\n',
+        "package-lock.json": "{}\n",
+    },
+    "billing": {"requirements.txt": "acme-auth==1.4.0\n"},  # already on the release's version
+}
+BUMP_BRANCH_PREFIX = "paasbot/bump-"
 
 
 @dataclass(frozen=True)
@@ -57,10 +81,13 @@ class Step:
     upload: Callable[[SimulatedGitHub], ReportUpload] | None = None
     # Played again after each settling while `act` still changes something (returns truthy).
     repeat: bool = False
+    # (library, tag): the step's result is that release's `paasbot/propagate` check.
+    release: tuple[str, str] | None = None
 
 
 def seed(state: SimulatedGitHub) -> None:
-    """An organisation with a team and a repository that has code owners."""
+    """An organisation with a team, a repository that has code owners, and a library that
+    propagates its releases to it and to two more dependents."""
     installation = state.add_installation(ORG)
     state.add_repository(
         installation,
@@ -70,8 +97,12 @@ def seed(state: SimulatedGitHub) -> None:
             ".github/CODEOWNERS": "/services/api/ @acme/backend\n*.md @carol\n",
             "services/api/handler.py": "def handle(request):\n    return 200\n",
             ".paasbot.yml": DEMO_CONFIG,
+            "requirements.txt": "acme-auth==1.3.0\n",
         },
     )
+    state.add_repository(installation, "auth-lib", files={".paasbot.yml": LIBRARY_CONFIG})
+    for name, files in DEPENDENTS.items():
+        state.add_repository(installation, name, files=files)
     actors_repos.add_team(state, ORG, "backend", members=["bob", "carol"])
     # `main` takes only up-to-date, green branches: the merge queue updates them one by one.
     actors_repos.set_protection(state, REPOSITORY, "main", ["ci/build"], require_up_to_date=True)
@@ -113,6 +144,22 @@ def default_scenario() -> list[Step]:
         Step("CI uploads the new coverage report", _nothing, upload=_full_coverage_report),
         Step("CI uploads ruff's findings: none", _nothing, upload=_clean_ruff_report),
         Step("CI passes on every new head until the queue is empty", _ci_on_new_heads, repeat=True),
+        Step(
+            'alice turns on golden-path\'s opt-in rule "Merge dependency bumps" in payments',
+            _opt_in_bump_merges,
+        ),
+        Step(
+            f"the platform team publishes acme-auth {RELEASE_TAG} from {LIBRARY}",
+            _publish_release,
+            release=(LIBRARY, RELEASE_TAG),
+        ),
+        Step(
+            "CI passes on the bump PRs: payments' merges through its queue (the opt-in rule), web's"
+            " stays open (no such rule)",
+            _ci_on_bump_heads,
+            repeat=True,
+            release=(LIBRARY, RELEASE_TAG),
+        ),
     ]
 
 
@@ -176,13 +223,48 @@ def _push_import(state: SimulatedGitHub) -> object:
     )
 
 
+def _opt_in_bump_merges(state: SimulatedGitHub) -> object:
+    return state.commit(
+        REPOSITORY,
+        "main",
+        {".paasbot.yml": BUMPS_CONFIG},
+        message="Merge paasbot's dependency bumps once CI is green",
+        author="alice",
+    )
+
+
+def _publish_release(state: SimulatedGitHub) -> object:
+    notes = "## What's changed\n\n- Tokens are refreshed before they expire.\n"
+    return actors_repos.publish_release(state, LIBRARY, RELEASE_TAG, body=notes)
+
+
 def _ci_on_new_heads(state: SimulatedGitHub) -> int:
     """CI: `ci/build` success on every open PR head that has no status yet; how many."""
-    repository = state.repository(REPOSITORY)
-    heads = [pull.head_sha for pull in state.pulls_in(REPOSITORY) if pull.state == "open"]
+    return _ci_green_on(state, REPOSITORY, state.pulls_in(REPOSITORY))
+
+
+def _ci_on_bump_heads(state: SimulatedGitHub) -> int:
+    """CI on the dependents' open bump PRs (their heads without a status yet); how many."""
+    return sum(
+        _ci_green_on(state, name, bump_pulls(state, name))
+        for name in [REPOSITORY, *(f"{ORG}/{name}" for name in DEPENDENTS)]
+    )
+
+
+def bump_pulls(state: SimulatedGitHub, repository: str) -> list[PullRequest]:
+    return [
+        pull
+        for pull in state.pulls_in(repository)
+        if pull.author == state.bot_login and pull.head_ref.startswith(BUMP_BRANCH_PREFIX)
+    ]
+
+
+def _ci_green_on(state: SimulatedGitHub, name: str, pulls: list[PullRequest]) -> int:
+    repository = state.repository(name)
+    heads = [pull.head_sha for pull in pulls if pull.state == "open"]
     fresh = [sha for sha in heads if not _finished(statuses_for(state, repository, sha))]
     for sha in fresh:
-        actors_repos.post_status(state, REPOSITORY, sha, "ci/build", "success")
+        actors_repos.post_status(state, name, sha, "ci/build", "success")
     return len(fresh)
 
 
