@@ -205,6 +205,25 @@ async def test_when_an_action_is_skipped(
         assert recorder.performed == []
 
 
+async def test_an_unmatched_rule_leaves_a_one_per_pull_action_to_the_rule_that_matches(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two merge rules: the one that does not match must not take the PR out of the queue the
+    # other put it in.
+    monkeypatch.setattr(execute, "ONE_PER_PULL", frozenset({Recorder.name}))
+    off = rule("Merge bumps", {"recorder": RecordedOptions()}, conditions=["draft"])
+    on = rule("Merge approved", {"recorder": RecordedOptions()}, conditions=["-draft"])
+    reports = await executor(NO_TARGET, PullMemory()).run(evaluated([off, on], {"draft": False}))
+    assert [(r.rule, r.status, r.detail) for r in reports] == [
+        ("Merge bumps", "skipped", "rule 'Merge approved' matches and carries it out"),
+        ("Merge approved", "done", "wanted"),
+    ]
+    assert [given.rule for given in recorder.given] == ["Merge approved"]
+    # Alone, the unmatched rule plans (to undo) as before.
+    await executor(NO_TARGET, PullMemory()).run(evaluated([off], {"draft": False}))
+    assert [given.rule for given in recorder.given] == ["Merge approved", "Merge bumps"]
+
+
 async def test_the_plugin_is_given_the_rule_and_its_previous_match(recorder: Recorder) -> None:
     memory = PullMemory()
     seen = []

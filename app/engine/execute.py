@@ -30,6 +30,18 @@ class ActionReport:
     changes: tuple[str, ...] = ()
 
 
+def _memory_rule(rule: str, action: str) -> str:
+    """ONE_PER_PULL actions remember under no rule: whichever rule runs them sees the memory."""
+    return SHARED_MEMORY if action in ONE_PER_PULL else rule
+
+
+# Actions whose state is one per pull request (its place in the merge queue): a rule that does
+# not match leaves it alone while another rule with the same action matches, instead of undoing
+# what that rule does (two merge rules would otherwise take turns adding and removing the PR).
+ONE_PER_PULL = frozenset({"merge"})
+SHARED_MEMORY = ""  # no rule is called that (names are not empty)
+
+
 @dataclass
 class ActionExecutor:
     target: PullTarget
@@ -41,9 +53,16 @@ class ActionExecutor:
 
     async def run(self, results: list[RuleResult]) -> list[ActionReport]:
         reports: list[ActionReport] = []
+        owners = _owners(results)
         for result in results:
             was_matched = self.memory.rule_matched(result.rule.name)
             for spec in result.rule.actions:
+                owner = owners.get(spec.name)
+                if owner is not None and owner.rule.name != result.rule.name:
+                    does = "matches and carries it out" if owner.matched else "takes care of it"
+                    detail = f"rule {owner.rule.name!r} {does}"
+                    reports.append(ActionReport(result.rule.name, spec.name, "skipped", detail))
+                    continue
                 reports.append(await self._run_one(result, spec, was_matched))
             if result.triggered:
                 self.memory.set_rule_matched(result.rule.name, result.matched)
@@ -61,7 +80,7 @@ class ActionExecutor:
                 "unavailable",
                 "it runs in release rules (on: [release.published]), not on pull requests",
             )
-        remembered = self.memory.action(rule, spec.name)
+        remembered = self.memory.action(_memory_rule(rule, spec.name), spec.name)
         if remembered.stopped:
             return ActionReport(rule, spec.name, "stopped", remembered.stopped)
         skip = _reason_to_skip(result, plugin)
@@ -88,20 +107,21 @@ class ActionExecutor:
         return await self._carry_out(rule, spec.name, plan, remembered)
 
     async def _carry_out(
-        self, rule: str, action: str, plan: Plan, remembered: ActionMemory
+        self, shown_rule: str, action: str, plan: Plan, remembered: ActionMemory
     ) -> ActionReport:
+        rule = _memory_rule(shown_rule, action)
         described = tuple(change.description for change in plan.changes)
         status = plan.status.value
         if not plan.changes:
             self._remember(rule, action, remembered, plan, changed=False)
-            return ActionReport(rule, action, status, plan.detail)
+            return ActionReport(shown_rule, action, status, plan.detail)
         if self.dry_run:
-            return ActionReport(rule, action, "would", plan.detail, described)
+            return ActionReport(shown_rule, action, "would", plan.detail, described)
         remembered.on_head(self.target.head_sha)
         if is_flapping(remembered.changes, self.now):
             remembered.stopped = flapping_message(len(remembered.changes))
             self.memory.set_action(rule, action, remembered)
-            return ActionReport(rule, action, "stopped", remembered.stopped, described)
+            return ActionReport(shown_rule, action, "stopped", remembered.stopped, described)
         for done, change in enumerate(plan.changes):
             try:
                 await change.perform()
@@ -110,9 +130,9 @@ class ActionExecutor:
                 if done:
                     self._count_change(rule, action, remembered)
                 reason = f"{change.description}: {_refusal(error)}"
-                return ActionReport(rule, action, "failed", reason, described[:done])
+                return ActionReport(shown_rule, action, "failed", reason, described[:done])
         self._remember(rule, action, remembered, plan, changed=True)
-        return ActionReport(rule, action, status, plan.detail, described)
+        return ActionReport(shown_rule, action, status, plan.detail, described)
 
     def _remember(
         self, rule: str, action: str, remembered: ActionMemory, plan: Plan, *, changed: bool
@@ -133,6 +153,18 @@ class ActionExecutor:
         counted.on_head(self.target.head_sha)
         counted.changes = with_change(counted.changes, self.now)
         self.memory.set_action(rule, action, counted)
+
+
+def _owners(results: list[RuleResult]) -> dict[str, RuleResult]:
+    """For each ONE_PER_PULL action: the rule that runs it this time, the first that matches,
+    else the first woken (to keep or leave the queue place)."""
+    owners: dict[str, RuleResult] = {}
+    for wanted in (lambda r: r.matched, lambda r: r.triggered):
+        for result in results:
+            for spec in result.rule.actions:
+                if spec.name in ONE_PER_PULL and wanted(result):
+                    owners.setdefault(spec.name, result)
+    return owners
 
 
 def _reason_to_skip(result: RuleResult, plugin: Action) -> str | None:

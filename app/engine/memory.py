@@ -64,7 +64,8 @@ class PullMemory:
         self.document["actions"] = {
             key: value
             for key, value in self.document.get("actions", {}).items()
-            if key.partition("@")[2] in rules
+            # An empty rule part is an action remembered for the PR, not for one rule.
+            if key.partition("@")[2] in rules or not key.partition("@")[2]
         }
 
     def reset_if_config_changed(self, digest: str) -> None:

@@ -35,10 +35,10 @@ rules:
     if: ["#approved-reviews-by>=1", check-success=ci/build, -draft]
     do:
       check: {name: ready-to-merge}
+  # golden-path's opt-in rule: paasbot's bump PRs merge once CI is green, without a review.
+  - name: Merge dependency bumps
+    enabled: true
 """
-# Turned on before the release, once the queue is empty: with PRs queued by "Merge when approved
-# and green", the opt-in rule's unmatched `merge` takes them out of the queue again.
-BUMPS_CONFIG = DEMO_CONFIG + "  - name: Merge dependency bumps\n    enabled: true\n"
 # The library whose releases paasbot propagates, and what its dependents require of it.
 LIBRARY = f"{ORG}/auth-lib"
 RELEASE_TAG = "v1.4.0"
@@ -145,10 +145,6 @@ def default_scenario() -> list[Step]:
         Step("CI uploads ruff's findings: none", _nothing, upload=_clean_ruff_report),
         Step("CI passes on every new head until the queue is empty", _ci_on_new_heads, repeat=True),
         Step(
-            'alice turns on golden-path\'s opt-in rule "Merge dependency bumps" in payments',
-            _opt_in_bump_merges,
-        ),
-        Step(
             f"the platform team publishes acme-auth {RELEASE_TAG} from {LIBRARY}",
             _publish_release,
             release=(LIBRARY, RELEASE_TAG),
@@ -219,16 +215,6 @@ def _push_import(state: SimulatedGitHub) -> object:
         "retry-charges",
         {"services/api/handler.py": handler + "    return retry(request)\n"},
         message="Import retry",
-        author="alice",
-    )
-
-
-def _opt_in_bump_merges(state: SimulatedGitHub) -> object:
-    return state.commit(
-        REPOSITORY,
-        "main",
-        {".paasbot.yml": BUMPS_CONFIG},
-        message="Merge paasbot's dependency bumps once CI is green",
         author="alice",
     )
 
