@@ -85,6 +85,18 @@ class Propagation:
     def package(self) -> str:
         return self.options.display_name
 
+    @property
+    def record_key(self) -> str:
+        """The propagation's record: the package and where this action looks for dependents,
+        so two rules propagating one package to different repositories each keep (and report)
+        their own targets instead of the second finding the first's record."""
+        where = [f"to={','.join(sorted(name.lower() for name in self.options.to))}"]
+        if self.options.topics:
+            where.append(f"topics={','.join(sorted(self.options.topics))}")
+        if self.options.discover:
+            where.append("discover")
+        return f"{self.options.package_key} {' '.join(where)}"
+
     async def run(self) -> ReleaseView:
         try:
             version = version_from_tag(self.release.tag, self.options.tag_pattern)
@@ -115,7 +127,7 @@ class Propagation:
             self.lines = {name: TargetLine(name, "pending") for name in found}
             return 0
         async with self.db.transaction() as conn:
-            key = self.options.package_key
+            key = self.record_key
             propagation_id = await start_propagation(
                 conn, self.installation_id, self.release.repository, self.release.tag, key,
                 version, now,
@@ -239,10 +251,14 @@ class Propagation:
     async def _pace(self) -> None:
         now = self.clock()
         async with self.db.reader() as conn:
-            opened = await pulls_opened_since(conn, self.installation_id, now - WINDOW_SECONDS)
+            since = await pulls_opened_since(conn, self.installation_id, now - WINDOW_SECONDS)
+        # A PR opened exactly a window ago no longer counts: `continues_at` (its time + the
+        # window) must let the next PR through, not pause again until that same instant.
+        opened = [at for at in since if at > now - WINDOW_SECONDS]
         limit = self.options.max_prs_per_minute
         if len(opened) >= limit:
-            raise PaceReached(opened[-limit] + WINDOW_SECONDS)
+            # A second past the window: at exactly its end, the oldest PR still counts.
+            raise PaceReached(opened[-limit] + WINDOW_SECONDS + 1.0)
 
     async def _record(self, propagation_id: int, line: TargetLine, *, opened: bool = False) -> None:
         self.lines[line.repository] = line

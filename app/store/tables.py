@@ -259,8 +259,8 @@ merge_queue = Table(
 
 # Dependency-bump propagation: one row per (source repository, release tag, package), created when
 # the release's propagate rule first runs; `state` is "running" until every target is settled,
-# then "done". `package_key` is the package spec as a stable string ("pip:acme-auth");
-# repositories are stored lower-case.
+# then "done". `package_key` is the package spec and where the rule looks for dependents, as a
+# stable string ("pip:acme-auth to=acme/orders"); repositories are stored lower-case.
 propagations = Table(
     "propagations",
     metadata,
