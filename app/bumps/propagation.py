@@ -257,8 +257,7 @@ class Propagation:
         opened = [at for at in since if at > now - WINDOW_SECONDS]
         limit = self.options.max_prs_per_minute
         if len(opened) >= limit:
-            # A second past the window: at exactly its end, the oldest PR still counts.
-            raise PaceReached(opened[-limit] + WINDOW_SECONDS + 1.0)
+            raise PaceReached(opened[-limit] + WINDOW_SECONDS)
 
     async def _record(self, propagation_id: int, line: TargetLine, *, opened: bool = False) -> None:
         self.lines[line.repository] = line

@@ -303,15 +303,21 @@ class WorkQueue:
             "quiet_until": quiet_until,
         }
 
-    async def reschedule(self, claim: Claim, at: float, reason: str) -> bool:
-        """Puts the subject back, due at `at`, without counting an attempt (rate limits)."""
+    async def reschedule(self, claim: Claim, at: float, reason: str, *, api_calls: int = 0) -> bool:
+        """Puts the subject back, due at `at`, without counting an attempt (rate limits, a
+        propagation's PRs-per-minute); the calls it made are recorded as a `rescheduled` run."""
         async with self.db.transaction() as conn:
             result = await conn.execute(
                 update(subjects)
                 .where(_fenced(claim))
                 .values(due_at=at, lease_owner=None, lease_until=None, last_error=reason[:4000])
             )
-        return result.rowcount == 1
+            if result.rowcount != 1:
+                return False
+            await self._record_evaluation(
+                conn, claim, "rescheduled", api_calls, reason[:4000], self.clock()
+            )
+        return True
 
     async def next_due(self) -> float | None:
         """When a subject next becomes claimable: the earliest due time of the unleased ones, or

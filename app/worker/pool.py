@@ -97,7 +97,9 @@ class WorkerPool:
             try:
                 outcome = await self._run_leased(claim)
             except RescheduleRequired as exc:
-                await self.context.queue.reschedule(claim, exc.at, exc.reason)
+                await self.context.queue.reschedule(
+                    claim, exc.at, exc.reason, api_calls=tally.calls
+                )
                 log.warning("subject rescheduled", extra=fields(reason=exc.reason, until=exc.at))
             except LeaseLost:
                 log.error("lease lost during evaluation; another worker has the subject")
