@@ -13,14 +13,12 @@ from gidgethub.abc import GitHubAPI
 from app.bumps.dependent_plan import FileEdit
 from app.bumps.existing import PullInfo
 from app.bumps.pr_text import find_marker
+from app.github import git_writes
+from app.github.git_writes import BranchTaken as BranchTaken
 
 BRANCH_PREFIX = "paasbot/bump-"
 TRAILER = "Paasbot-Bump"
 MAX_OPEN_PULLS_READ = 1000
-
-
-class BranchTaken(Exception):
-    """The bump's branch exists and holds a commit paasbot did not write."""
 
 
 def trailer(package: str, version: str) -> str:
@@ -84,11 +82,8 @@ async def _pull_info(
 async def is_paasbot_commit(
     api: GitHubAPI, repository: str, sha: str, package: str, version: str
 ) -> bool:
-    commit = await api.getitem(
-        "/repos/{+repository}/git/commits/{sha}", url_vars={"repository": repository, "sha": sha}
-    )
-    lines = (commit.get("message") or "").strip().splitlines()
-    return bool(lines) and lines[-1].strip() == trailer(package, version)
+    last = await git_writes.last_line_of_commit(api, repository, sha)
+    return last == trailer(package, version)
 
 
 async def write_bump_commit(
@@ -100,52 +95,19 @@ async def write_bump_commit(
     message: str,
 ) -> str:
     """One commit on top of `base_commit` changing the edited files; returns its sha."""
-    tree = await api.post(
-        "/repos/{+repository}/git/trees",
-        url_vars={"repository": repository},
-        data={
-            "base_tree": base_tree,
-            "tree": [
-                {"path": edit.path, "mode": "100644", "type": "blob", "content": edit.text}
-                for edit in edits
-            ],
-        },
-    )
-    commit = await api.post(
-        "/repos/{+repository}/git/commits",
-        url_vars={"repository": repository},
-        data={"message": message, "tree": tree["sha"], "parents": [base_commit]},
-    )
-    return str(commit["sha"])
+    files = {edit.path: edit.text for edit in edits}
+    return await git_writes.write_commit(api, repository, base_commit, base_tree, files, message)
 
 
 async def point_branch(
     api: GitHubAPI, repository: str, branch: str, sha: str, package: str, version: str
 ) -> None:
-    """Creates `branch` at `sha`; a branch left by an earlier attempt that crashed before its PR
-    was opened (its head is paasbot's commit) is moved; anyone else's raises BranchTaken."""
-    try:
-        await api.post(
-            "/repos/{+repository}/git/refs",
-            url_vars={"repository": repository},
-            data={"ref": f"refs/heads/{branch}", "sha": sha},
-        )
-        return
-    except BadRequest as error:
-        if error.status_code != 422:
-            raise
-    ref = await api.getitem(
-        "/repos/{+repository}/git/ref/{+ref}",
-        url_vars={"repository": repository, "ref": f"heads/{branch}"},
-    )
-    current = ref["object"]["sha"]
-    if not await is_paasbot_commit(api, repository, current, package, version):
-        raise BranchTaken(f"the branch {branch} exists with commits paasbot did not write")
-    await api.patch(
-        "/repos/{+repository}/git/refs/{+ref}",
-        url_vars={"repository": repository, "ref": f"heads/{branch}"},
-        data={"sha": sha, "force": True},
-    )
+    """Creates the bump's branch, or moves the one a crashed attempt left (see point_branch)."""
+
+    async def is_ours(head: str) -> bool:
+        return await is_paasbot_commit(api, repository, head, package, version)
+
+    await git_writes.point_branch(api, repository, branch, sha, is_ours)
 
 
 async def open_pull(
