@@ -1,0 +1,1 @@
+"""Onboarding: registering repositories with paasbot through one merged pull request."""
