@@ -43,12 +43,19 @@ class RequestContext:
     credentials: Credentials | None
     grant: IssuedToken | None = None
     repository: Repository | None = None
+    app_id: int | None = None  # the app whose JWT authenticated an Auth.APP route
 
     def require_grant(self) -> IssuedToken:
         """The installation token of a route that the guard authenticated with one."""
         if self.grant is None:
             raise RuntimeError("route is not authenticated with an installation token")
         return self.grant
+
+    def require_app_id(self) -> int:
+        """The app of a route that the guard authenticated with an app JWT."""
+        if self.app_id is None:
+            raise RuntimeError("route is not authenticated with an app JWT")
+        return self.app_id
 
     def require_repository(self) -> Repository:
         if self.repository is None:

@@ -112,6 +112,7 @@ class Installation:
     events: list[str] = field(default_factory=lambda: list(DEFAULT_EVENTS))
     repository_selection: Literal["all", "selected"] = "selected"
     created_at: float = 0.0
+    app_id: int | None = None  # None: the simulator's built-in app
 
     def covers(self, full_name: str) -> bool:
         return repo_key(full_name) in {repo_key(name) for name in self.repositories}

@@ -29,6 +29,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 class Auth(enum.Enum):
     APP = "app"
     INSTALLATION = "installation"
+    NONE = "none"  # no authentication (the app-manifest conversion)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,10 @@ def guarded(route: Route) -> Handler:
 
 
 def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) -> None:
+    if route.auth is Auth.NONE:
+        return
     if route.auth is Auth.APP:
-        verify_app_jwt(ctx.state, ctx.credentials)
+        ctx.app_id = verify_app_jwt(ctx.state, ctx.credentials)
         ctx.repository = _lookup_repository(ctx, match_info)
         return
     grant = _require_grant(ctx)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from app.sandbox.context import Credentials
 from app.sandbox.errors import ApiError, bad_credentials
@@ -41,19 +42,31 @@ def find_grant(state: SimulatedGitHub, credentials: Credentials | None) -> Issue
     return state.resolve_token(credentials.value)
 
 
-def verify_app_jwt(state: SimulatedGitHub, credentials: Credentials | None) -> None:
+def verify_app_jwt(state: SimulatedGitHub, credentials: Credentials | None) -> int:
+    """The id of the app whose JWT authenticates the request (the built-in app or one registered
+    by the manifest flow, each checked with its own key)."""
     if credentials is None or credentials.scheme != "bearer":
         raise ApiError(401, UNDECODABLE_JWT)
-    claims = _decode(state, credentials.value)
-    if str(claims.get("iss")) != str(state.app_id):
+    app_id, key = state.app_signing_key(_unverified_issuer(credentials.value))
+    claims = _decode(key, credentials.value)
+    if str(claims.get("iss")) != str(app_id):
         raise bad_credentials()
     _check_times(claims, state.now())
+    return app_id
 
 
-def _decode(state: SimulatedGitHub, token: str) -> Mapping[str, Any]:
+def _unverified_issuer(token: str) -> str:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return ""
+    return str(claims.get("iss", ""))
+
+
+def _decode(key: RSAPublicKey, token: str) -> Mapping[str, Any]:
     options: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
     try:
-        claims = jwt.decode(token, state.public_key, algorithms=["RS256"], options=options)
+        claims = jwt.decode(token, key, algorithms=["RS256"], options=options)
     except jwt.PyJWTError as exc:
         raise ApiError(401, UNDECODABLE_JWT) from exc
     if not {"iat", "exp", "iss"} <= claims.keys():

@@ -450,8 +450,8 @@ def installation_json(state: SimulatedGitHub, urls: Urls, installation: Installa
     return {
         "id": installation.id,
         "account": account_json(urls, account),
-        "app_id": state.app_id,
-        "app_slug": state.app_slug,
+        "app_id": state.installation_app_id(installation),
+        "app_slug": _installation_app_slug(state, installation),
         "target_id": account.id,
         "target_type": account.type,
         "repository_selection": installation.repository_selection,
@@ -468,6 +468,11 @@ def installation_json(state: SimulatedGitHub, urls: Urls, installation: Installa
         "suspended_at": None,
         "suspended_by": None,
     }
+
+
+def _installation_app_slug(state: SimulatedGitHub, installation: Installation) -> str:
+    registered = state.apps.get(installation.app_id) if installation.app_id is not None else None
+    return state.app_slug if registered is None else registered.slug
 
 
 def access_token_json(

@@ -11,6 +11,7 @@ from aiohttp.typedefs import Middleware
 
 from app.sandbox.context import API_PREFIX, STATE_KEY
 from app.sandbox.graphql_routes import GRAPHQL_PATH, add_graphql_routes
+from app.sandbox.manifest_routes import add_manifest_routes
 from app.sandbox.middleware import simulator_middleware
 from app.sandbox.oidc import ActionsOidc
 from app.sandbox.oidc_routes import add_oidc_routes
@@ -44,6 +45,7 @@ def create_simulator_app(
         app.router.add_route(route.method, API_PREFIX + route.path, guarded(route))
     add_graphql_routes(app)
     add_oidc_routes(app, oidc or ActionsOidc(state))
+    add_manifest_routes(app)
     add_view_routes(app)
     if webhook is not None:
         app.cleanup_ctx.append(_webhook_lifecycle(webhook))

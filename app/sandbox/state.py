@@ -11,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.sandbox.apps import ManifestCode, RegisteredApp
 from app.sandbox.events import SimEvent, Subscriber
 from app.sandbox.faults import FaultPlan
 from app.sandbox.git import Commit, FileChanges, GitStore, Signature
@@ -92,6 +93,11 @@ class SimulatedGitHub:
     # any the input has no `updateMethod` at all.
     graphql_enabled: bool = True
     graphql_update_methods: set[str] = field(default_factory=lambda: {"MERGE", "REBASE"})
+    # Apps registered by the app-manifest flow (app/sandbox/apps.py), the one-time codes their
+    # redirects carried, and the user signed in to the web UI who confirms registrations.
+    apps: dict[int, RegisteredApp] = field(default_factory=dict)
+    manifest_codes: dict[str, ManifestCode] = field(default_factory=dict)
+    web_user: str = "ghe-admin"
     faults: FaultPlan = field(init=False)
     private_key_pem: str = field(init=False, repr=False)
     public_key_pem: str = field(init=False, repr=False)
@@ -117,6 +123,17 @@ class SimulatedGitHub:
 
     def now(self) -> float:
         return self.clock()
+
+    def app_signing_key(self, issuer: str) -> tuple[int, rsa.RSAPublicKey]:
+        """The app a JWT's ``iss`` names and the key its JWTs must be signed with: a registered
+        app's, else the built-in app's."""
+        registered = self.apps.get(int(issuer)) if issuer.isdigit() else None
+        if registered is not None:
+            return registered.id, registered.public_key
+        return self.app_id, self.public_key
+
+    def installation_app_id(self, installation: Installation) -> int:
+        return self.app_id if installation.app_id is None else installation.app_id
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -148,7 +165,9 @@ class SimulatedGitHub:
         account_type: AccountType = "Organization",
         permissions: Mapping[str, str] | None = None,
         rate_limit: int = 5000,
+        app_id: int | None = None,
     ) -> Installation:
+        """An installation of the built-in app, or of the registered app ``app_id``."""
         self.account(account, account_type)
         installation = Installation(
             id=self.next_id(),
@@ -156,6 +175,7 @@ class SimulatedGitHub:
             rate=RateBudget.fresh(rate_limit, self.now()),
             permissions=dict(DEFAULT_PERMISSIONS if permissions is None else permissions),
             created_at=self.now(),
+            app_id=app_id,
         )
         self.installations[installation.id] = installation
         return installation

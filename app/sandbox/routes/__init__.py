@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.sandbox.routes import (
+    apps,
     auth,
     checks,
     commits,
@@ -26,6 +27,7 @@ from app.sandbox.routing import Route
 
 ROUTES: tuple[Route, ...] = (
     *auth.ROUTES,
+    *apps.ROUTES,
     *pulls.ROUTES,
     *checks.ROUTES,
     *pull_writes.ROUTES,

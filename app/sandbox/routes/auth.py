@@ -24,7 +24,7 @@ PERMISSIONS_NOT_GRANTED = "The permissions requested are not granted to this ins
 async def create_access_token(request: web.Request) -> web.Response:
     ctx = context(request)
     installation = ctx.state.installations.get(int(request.match_info["installation_id"]))
-    if installation is None:
+    if installation is None or ctx.state.installation_app_id(installation) != ctx.require_app_id():
         raise not_found()
     body = await read_json_object(request)
     repositories = _requested_repositories(ctx.state, installation, body)
@@ -73,7 +73,7 @@ def _requested_permissions(installation: Installation, requested: object) -> dic
 async def get_repository_installation(request: web.Request) -> web.Response:
     ctx = context(request)
     installation = ctx.state.installation_for(ctx.require_repository())
-    if installation is None:
+    if installation is None or ctx.state.installation_app_id(installation) != ctx.require_app_id():
         raise not_found()
     return json_response(installation_json(ctx.state, ctx.urls, installation))
 
