@@ -68,6 +68,8 @@ class PullTarget:
     # Results computed once per evaluation and shared (e.g. coverage, read by conditions and
     # by the coverage action alike).
     computed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    # A simulation (`paasbot simulate`): plans must write nothing, not even to the database.
+    simulation: bool = False
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,14 @@ from app.merging.readiness import (
     readiness,
 )
 from app.reports.lint_summary import CHECK_PREFIX as LINT_PREFIX
-from app.store.merge_queue import QueueEntry, join_queue, leave_queue, queue_for, queued_entry
+from app.store.merge_queue import (
+    QueueEntry,
+    join_queue,
+    leave_queue,
+    queue_as_if_joined,
+    queue_for,
+    queued_entry,
+)
 
 METHODS = ("merge", "squash", "rebase")
 CHECK_ATTRIBUTES = frozenset({"check-pending", "check-success", "check-failure"})
@@ -107,11 +114,16 @@ async def _queued_plan(
             status=Status.WAITING, detail=f"not queued: {left.get('why')}", memory=given.memory
         )
     priority = int(bool(set(_labels(pull)) & set(options.priority_labels)))
-    async with target.db.transaction() as conn:
-        await join_queue(
-            conn, target.repository, target.number, base, priority=priority, now=given.now
-        )
-        queue = await queue_for(conn, target.repository, base)
+    if target.simulation:
+        async with target.db.reader() as conn:
+            queue = await queue_for(conn, target.repository, base)
+        queue = queue_as_if_joined(queue, entry, target.number, base, priority, given.now)
+    else:
+        async with target.db.transaction() as conn:
+            await join_queue(
+                conn, target.repository, target.number, base, priority=priority, now=given.now
+            )
+            queue = await queue_for(conn, target.repository, base)
     numbers = [queued.number for queued in queue]
     where = _position_text(numbers, target.number, base)
     if numbers[0] != target.number:

@@ -112,7 +112,7 @@ async def _settle_ledger(given: ActionInput, pull: Any, memory: dict[str, Any]) 
     if pull.get("state") != "open":
         pending = frozenset()
     still = [login for login in recorded if login.casefold() in pending]
-    if len(still) != len(recorded):
+    if len(still) != len(recorded) and not given.target.simulation:
         target = given.target
         async with target.db.transaction() as conn:
             await complete_requests(conn, target.repository, target.number, still, given.now)

@@ -14,8 +14,9 @@ from app.github.checks import Annotation, CheckRunContent, publish_check_run
 CONFIG_CHECK_NAME = "paasbot/config"
 
 
-async def check_pull_config(target: PullTarget, now: float) -> str | None:
-    """Publishes the check when the PR changes a config file; a note for the summary, or None."""
+async def check_pull_config(target: PullTarget, now: float, *, publish: bool = True) -> str | None:
+    """Publishes the check when the PR changes a config file (unless not `publish`: a
+    simulation); a note for the summary, or None."""
     files = await target.snapshot.files()
     changed = {entry.get("filename") for entry in files} & set(CONFIG_PATHS)
     if not changed:
@@ -28,6 +29,11 @@ async def check_pull_config(target: PullTarget, now: float) -> str | None:
             f"{', '.join(f'`{path}`' for path in shadowed)} is ignored while `{own.path}` exists."
         )
         content = replace(content, summary=f"{ignored}\n\n{content.summary}")
+    if not publish:
+        return (
+            f"This PR changes the configuration: the `{CONFIG_CHECK_NAME}` check would say"
+            f" {content.title}."
+        )
     await publish_check_run(target.db, target.api, target.repository, target.head_sha, content, now)
     return (
         f"This PR changes the configuration: see the `{CONFIG_CHECK_NAME}` check ({content.title})."

@@ -50,6 +50,8 @@ class ActionExecutor:
     memory: PullMemory
     dry_run: bool
     now: float
+    # Plans and reports exactly as a real run would, but performs no change (`paasbot simulate`).
+    simulation: bool = False
 
     async def run(self, results: list[RuleResult]) -> list[ActionReport]:
         reports: list[ActionReport] = []
@@ -122,6 +124,8 @@ class ActionExecutor:
             remembered.stopped = flapping_message(len(remembered.changes))
             self.memory.set_action(rule, action, remembered)
             return ActionReport(shown_rule, action, "stopped", remembered.stopped, described)
+        if self.simulation:
+            return ActionReport(shown_rule, action, status, plan.detail, described)
         for done, change in enumerate(plan.changes):
             try:
                 await change.perform()

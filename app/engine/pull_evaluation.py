@@ -78,20 +78,12 @@ class PullEvaluation:
     wakeup: Wakeup
     now: float
     notes: list[str] = field(default_factory=list)
+    # Reads only: no GitHub write, no database write (`paasbot simulate`, `app/engine/simulate.py`).
+    simulation: bool = False
 
     async def run(self) -> str:
         """Evaluates the PR and publishes the summary; returns how the summary was written."""
-        async with self.db.reader() as conn:
-            memory = PullMemory(await load_memory(conn, self.subject_key))
-        answers = await answer_commands(
-            self.target, self.wakeup.commands, memory, self.services.permissions
-        )
-        self.notes += answers.notes
-        if answers.refresh:
-            self.services.config.forget(self.target.repository)
-        loaded = await self.services.config.load(self.target.api, self.target.repository)
-        await self._check_config_change(memory)
-        view = await self._evaluate(loaded, memory, answers)
+        view, memory = await self.evaluate()
         written = await publish_check_run(
             self.db,
             self.target.api,
@@ -104,11 +96,31 @@ class PullEvaluation:
             await save_memory(conn, self.subject_key, memory.document, self.now)
         return written
 
+    async def evaluate(self, given: LoadedConfig | None = None) -> tuple[SummaryView, PullMemory]:
+        """Everything but publishing the summary and saving the memory. A `simulation` answers
+        no command, publishes no `paasbot/config` check and makes none of the changes, it only
+        reports them; it alone may run a `given` configuration instead of the live one."""
+        if given is not None and not self.simulation:
+            raise ValueError("only a simulation runs a configuration that is not the live one")
+        async with self.db.reader() as conn:
+            memory = PullMemory(await load_memory(conn, self.subject_key))
+        answers = CommandAnswers()
+        if not self.simulation:
+            answers = await answer_commands(
+                self.target, self.wakeup.commands, memory, self.services.permissions
+            )
+        self.notes += answers.notes
+        if answers.refresh:
+            self.services.config.forget(self.target.repository)
+        loaded = given or await self.services.config.load(self.target.api, self.target.repository)
+        await self._check_config_change(memory)
+        return await self._evaluate(loaded, memory, answers), memory
+
     async def _check_config_change(self, memory: PullMemory) -> None:
         """Once per head SHA; the note stays in the summary while that SHA is the head."""
         if memory.config_checked_for != self.target.head_sha:
             try:
-                note = await check_pull_config(self.target, self.now)
+                note = await check_pull_config(self.target, self.now, publish=not self.simulation)
             except BadRequest as error:
                 # A refusal (e.g. the app may not read a fork's file) must not stop the rules.
                 if isinstance(error, RateLimitExceeded):
@@ -132,7 +144,11 @@ class PullEvaluation:
         memory.keep_only({rule.name for rule in rules})
         notes += tuple(
             await carry_out_commands(
-                self.target, rules, answers.accepted, dry_run=config.dry_run, now=self.now
+                self.target,
+                rules,
+                answers.accepted,
+                dry_run=config.dry_run or self.simulation,
+                now=self.now,
             )
         )
         results, reports, facts = await self._run_rules(config, rules, memory, answers)
@@ -164,7 +180,13 @@ class PullEvaluation:
         now = datetime.fromtimestamp(self.now, UTC)
         results = evaluate_rules(rules, facts, events, now)
         executor = ActionExecutor(
-            self.target, facts, facts.prepared_values(), memory, config.dry_run, self.now
+            self.target,
+            facts,
+            facts.prepared_values(),
+            memory,
+            config.dry_run,
+            self.now,
+            simulation=self.simulation,
         )
         return results, await executor.run(results), facts
 

@@ -63,6 +63,29 @@ async def join_queue(
     await conn.execute(stmt)
 
 
+def queue_as_if_joined(
+    queue: list[QueueEntry],
+    entry: QueueEntry | None,
+    number: int,
+    base_ref: str,
+    priority: int,
+    now: float,
+) -> list[QueueEntry]:
+    """The queue of `base_ref` as `join_queue` would leave it, computed without writing (a
+    simulation): `queue` as read, `entry` the PR's row (None: not queued)."""
+    kept = entry is not None and entry.base_ref == base_ref
+    joined = QueueEntry(
+        number,
+        base_ref,
+        priority,
+        entry.enqueued_at if entry is not None and kept else now,
+        now,
+        entry.requested_by if entry is not None else None,
+    )
+    others = [queued for queued in queue if queued.number != number]
+    return sorted([*others, joined], key=lambda e: (-e.priority, e.enqueued_at, e.number))
+
+
 async def leave_queue(conn: AsyncConnection, repository: str, number: int) -> bool:
     """Removes the PR from its queue; whether it was queued."""
     result = await conn.execute(
