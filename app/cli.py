@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from app.logs import configure_logging
+from app.registration.register import add_register_command
 from app.settings import (
     DEFAULT_OIDC_AUDIENCE,
     SettingsError,
@@ -19,6 +20,7 @@ from app.settings import (
     load_settings,
     redact_url,
 )
+from app.simulate_cli import add_simulate_command
 
 log = logging.getLogger("app.cli")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -102,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply every schema migration to DATABASE_URL (default: sqlite:///paasbot.db).",
     )
     _add_report_commands(commands)
+    add_simulate_command(commands)
+    add_register_command(commands)
     return parser
 
 
@@ -145,12 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "register":
+            return _register(args)
         if args.command == "demo":
             return _demo(args)
         if args.command == "check-config":
             return _check_config(args)
         if args.command == "token":
             return _token(args)
+        if args.command == "simulate":
+            return _simulate(args)
         if args.command == "upload":
             from app.reports.upload import run_upload
 
@@ -171,6 +179,13 @@ def _token(args: argparse.Namespace) -> int:
         raise SettingsError(f"{args.repository!r} is not a repository: write it as owner/repo")
     print(upload_token(secret, args.repository))
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from app.simulate_cli import run_simulate
+
+    configure_logging("warning")
+    return run_simulate(args, os.environ, sys.stdout, sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -201,11 +216,22 @@ def _db_upgrade() -> int:
     return 0
 
 
+def _register(args: argparse.Namespace) -> int:
+    from app.registration.register import run_register
+
+    configure_logging("warning")
+    return run_register(args, dict(os.environ), sys.stdout)
+
+
 def _serve(args: argparse.Namespace) -> int:
+    from app.registration.setup_mode import load_env_file, run_setup_mode, setup_needed
     from app.service import Paasbot
     from app.store.migrate import upgrade
     from app.web.server import create_web_app
 
+    load_env_file(os.environ)  # PAASBOT_ENV_FILE (./paasbot.env): what `paasbot register` wrote
+    if setup_needed(os.environ):
+        return run_setup_mode(os.environ, host=args.host)
     settings = load_settings()
     configure_logging(settings.log_level, secrets=[settings.webhook_secret, settings.private_key])
     if not args.no_migrate:

@@ -20,8 +20,6 @@ from app.sandbox.apps import MANIFEST_CODE_TTL_SECONDS, install_registered_app
 if TYPE_CHECKING:
     from tests.sim_fixtures import Simulator
 
-pytest_plugins = ["tests.sim_fixtures"]
-
 MANIFEST: dict[str, Any] = {
     "name": "My Bot",
     "url": "https://bot.example.com",
