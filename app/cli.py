@@ -32,6 +32,10 @@ settings (environment variables):
   WEBHOOK_SECRET       the secret GitHub signs webhooks with (required)
   GHE_HOST             the GitHub Enterprise Server host, e.g. ghe.example.com (absent: github.com)
   GHE_PROTOCOL         https (default) or http
+  PAASBOT_ENV_FILE     a KEY=value file read where the environment sets nothing (default
+                       ./paasbot.env, which `paasbot register` writes)
+  PUBLIC_URL, GHE_ORG  without any credential, serve runs in setup mode: GET PUBLIC_URL/setup
+                       registers the app (for GHE_ORG if set) and writes PAASBOT_ENV_FILE
   PORT                 the port to listen on (default 3000)
   LOG_LEVEL            debug, info (default), warning or error
   DATABASE_URL         sqlite:///paasbot.db (default) or postgresql://user@host/db
