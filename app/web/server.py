@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.web.health import DATABASE, healthz, readyz
 from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
+from app.web.simulate import SIMULATIONS, Simulations, add_simulate_routes
 from app.web.webhooks import INTAKE, WEBHOOK_CONFIG, WebhookConfig, handle_webhook
 
 WEBHOOK_PATH = "/api/github/webhooks"
@@ -37,6 +38,9 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
     )
     app.router.add_post(WEBHOOK_PATH, handle_webhook)
     add_report_routes(app)
+    # Authenticated as report uploads are (the same methods).
+    app[SIMULATIONS] = Simulations(bot, app[REPORT_INTAKE].methods)
+    add_simulate_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get(SCHEMA_PATH, paasbot_schema)
