@@ -20,6 +20,7 @@ from app.settings import (
     load_settings,
     redact_url,
 )
+from app.simulate_cli import add_simulate_command
 
 log = logging.getLogger("app.cli")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply every schema migration to DATABASE_URL (default: sqlite:///paasbot.db).",
     )
     _add_report_commands(commands)
+    add_simulate_command(commands)
     add_register_command(commands)
     return parser
 
@@ -159,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_config(args)
         if args.command == "token":
             return _token(args)
+        if args.command == "simulate":
+            return _simulate(args)
         if args.command == "upload":
             from app.reports.upload import run_upload
 
@@ -179,6 +183,13 @@ def _token(args: argparse.Namespace) -> int:
         raise SettingsError(f"{args.repository!r} is not a repository: write it as owner/repo")
     print(upload_token(secret, args.repository))
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from app.simulate_cli import run_simulate
+
+    configure_logging("warning")
+    return run_simulate(args, os.environ, sys.stdout, sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
