@@ -50,7 +50,7 @@ def test_the_schema_names_itself_and_the_file() -> None:
     assert SCHEMA["title"] == ".paasbot.yml"
     assert SCHEMA["type"] == "object"
     assert SCHEMA["additionalProperties"] is False
-    assert set(SCHEMA["properties"]) == {"extends", "dry_run", "defaults", "rules"}
+    assert set(SCHEMA["properties"]) == {"extends", "dry_run", "onboarding", "defaults", "rules"}
 
 
 def test_every_reference_resolves() -> None:

@@ -47,6 +47,7 @@ class ConfigLayer:
     content_digest: str = ""
     extends: tuple[str, ...] = ()
     dry_run: bool | None = None
+    onboarding: bool | None = None  # the organisation's switch for onboarding PRs
     defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     rules: tuple[RuleLayer, ...] = ()
     # Where each `extends:` entry is written, for problems found once it is fetched.

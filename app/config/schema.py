@@ -97,6 +97,8 @@ class FileSpec(_Strict):
 
     extends: Extends | None = None
     dry_run: bool | None = None
+    # Read from the organisation's `.github` repository only: `false` stops onboarding PRs.
+    onboarding: bool | None = None
     defaults: DefaultsSpec | None = None  # type: ignore[valid-type]
     rules: list[RuleSpec] = []
 

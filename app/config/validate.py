@@ -50,6 +50,7 @@ def parse_config_file(
         content_digest=hashlib.sha256(raw).hexdigest(),
         extends=tuple(settings.extends or ()),
         dry_run=settings.dry_run,
+        onboarding=settings.onboarding,
         defaults=_raw_defaults(data),
         rules=tuple(rules),
         extends_origins=_extends_origins(document, settings),

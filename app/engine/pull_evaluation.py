@@ -28,7 +28,7 @@ from app.engine.execute import ActionExecutor, ActionReport
 from app.engine.memory import PullMemory
 from app.engine.pull_facts import PROVIDED, PullRequestFacts, needs_of
 from app.engine.services import EngineServices
-from app.engine.summary import SummaryView, summary_content
+from app.engine.summary import SummaryView, is_unconfigured, summary_content
 from app.engine.teams import TeamDirectory
 from app.github.checks import publish_check_run
 from app.reports.coverage_model import ReportError
@@ -84,6 +84,12 @@ class PullEvaluation:
     async def run(self) -> str:
         """Evaluates the PR and publishes the summary; returns how the summary was written."""
         view, memory = await self.evaluate()
+        if is_unconfigured(view):
+            # No file configures the repository (nor its organisation): paasbot stays out of
+            # its pull requests until its onboarding PR (or a person) adds one.
+            async with self.db.transaction() as conn:
+                await save_memory(conn, self.subject_key, memory.document, self.now)
+            return "not written (no configuration)"
         written = await publish_check_run(
             self.db,
             self.target.api,

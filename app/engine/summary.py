@@ -35,6 +35,11 @@ class SummaryView:
     dry_run: bool = False
 
 
+def is_unconfigured(view: SummaryView) -> bool:
+    """No configuration file anywhere (the repository's, its organisation's), none invalid."""
+    return not view.files and not view.problems
+
+
 def summary_content(view: SummaryView) -> CheckRunContent:
     if view.problems:
         return _invalid(view)

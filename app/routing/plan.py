@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.config.paths import CONFIG_PATHS
+from app.engine.commands import parse_command
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 
 HANDLED_EVENTS = frozenset(
@@ -123,10 +124,19 @@ def _pull_request_review(plan: RoutingPlan, payload: dict[str, Any], _app_id: in
 
 def _issue_comment(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
     issue = payload.get("issue")
-    # Comments on plain issues arrive too; only those on pull requests have a subject.
-    if plan.repository is None or not isinstance(issue, dict) or not issue.get("pull_request"):
+    if plan.repository is None or not isinstance(issue, dict):
         return
-    plan.subjects.append(pull_request(plan.installation_id, plan.repository, issue["number"]))
+    if issue.get("pull_request"):
+        plan.subjects.append(pull_request(plan.installation_id, plan.repository, issue["number"]))
+    elif _asks_to_onboard(payload) and plan.installation_id is not None:
+        # `/paasbot onboard` in an issue: the installation's onboarding handles it.
+        plan.subjects.append(SubjectRef(SubjectKind.INSTALLATION, plan.installation_id))
+
+
+def _asks_to_onboard(payload: dict[str, Any]) -> bool:
+    comment = payload.get("comment")
+    body = comment.get("body") if isinstance(comment, dict) else None
+    return payload.get("action") == "created" and parse_command(str(body or "")) == "onboard"
 
 
 def _status(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:

@@ -330,3 +330,22 @@ manifest_files = Table(
     Column("blob_sha", String(64), nullable=False),
     Column("text", Text, nullable=False),
 )
+
+# Onboarding: one row per repository paasbot offered (or will offer) a "Configure paasbot" PR.
+# status: pending (to look at), opened (PR open), configured (it has a config file), declined
+# (its onboarding PR was closed unmerged), skipped (archived, empty, onboarding off), failed
+# (GitHub refused; tried again on the next installation event). `repository` is lower-case.
+onboarding = Table(
+    "onboarding",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("installation_id", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", Text),
+    Column("pull_number", Integer),
+    Column("requested_by", String(256)),
+    Column("opened_at", Double),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_onboarding_installation", "installation_id", "status"),
+)

@@ -1,18 +1,22 @@
-"""An installation subject: keep the installations table in step with GitHub's events."""
+"""An installation subject: keep the installations table in step with GitHub's events, and
+onboard the repositories it gained (see app/worker/onboarding.py)."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import delete
 
+from app.github.errors import RescheduleRequired
 from app.store.deliveries import load_deliveries
 from app.store.dialect import insert_for
 from app.store.manifest_cache import forget_scans
 from app.store.queue import Claim
 from app.store.tables import installations, open_pulls, repository_syncs
 from app.worker.context import Outcome, WorkContext
+from app.worker.onboarding import onboard
 
 _STATES = {
     "created": "active",
@@ -33,11 +37,17 @@ async def sync_installation(claim: Claim, context: WorkContext) -> Outcome:
             if delivery.event == "installation":
                 state = _STATES.get(delivery.action or "", state)
                 await _upsert_installation(conn, payload, state or "active", context.now())
-            else:
+            elif delivery.event == "installation_repositories":
                 removed += await _forget_repositories(conn, payload.get("repositories_removed"))
-    return Outcome(
-        "recorded", f"installation {state or 'unchanged'}; {removed} repositories removed"
-    )
+    detail = f"installation {state or 'unchanged'}; {removed} repositories removed"
+    if state in ("deleted", "suspended") or claim.ref.installation_id is None:
+        return Outcome("recorded", detail)
+    run = await onboard(context, claim.ref.installation_id, stored)
+    counts = Counter(offer.status for offer in run.outcomes.values())
+    detail += "; onboarding: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "-")
+    if run.continues_at is not None:
+        raise RescheduleRequired(run.continues_at, f"onboarding PRs per minute reached ({detail})")
+    return Outcome("recorded", detail)
 
 
 async def _upsert_installation(conn: Any, payload: dict[str, Any], state: str, now: float) -> None:
