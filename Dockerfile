@@ -30,6 +30,8 @@ RUN groupadd --gid 10001 paasbot \
 COPY --from=build /opt/paasbot /opt/paasbot
 USER 10001:10001
 WORKDIR /home/paasbot
+# The app manifest the /setup page registers (setup mode: `paasbot serve` without credentials).
+COPY app.yml ./app.yml
 EXPOSE 3000
 # /healthz: the process answers. (/readyz also pings the database: the orchestrator's readiness probe.)
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
