@@ -43,9 +43,9 @@ def add_simulate_command(commands: argparse._SubParsersAction) -> None:
             "rule would do: whether it matches, each condition with the value seen, each "
             "action's plan, and the summary check it would write. Nothing is written to GitHub "
             "or to the database. Uses APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST, "
-            "GHE_PROTOCOL and DATABASE_URL as `paasbot serve` does (WEBHOOK_SECRET is not "
-            "needed). Exits 1 when the pull request, the installation or FILE is refused, 2 when "
-            "something is missing here."
+            "GHE_PROTOCOL and DATABASE_URL as `paasbot serve` does, from the environment or "
+            "PAASBOT_ENV_FILE (WEBHOOK_SECRET is not needed). Exits 1 when the pull request, "
+            "the installation or FILE is refused, 2 when something is missing here."
         ),
     )
     simulate.add_argument("pull", metavar="OWNER/REPO#NUMBER", help="the pull request (or its URL)")
@@ -65,8 +65,12 @@ def parse_pull(text: str) -> tuple[str, int]:
 
 
 def run_simulate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from app.registration.setup_mode import load_env_file
+
     repository, number = parse_pull(args.pull)
-    settings = load_settings({"WEBHOOK_SECRET": _NO_WEBHOOK_SECRET, **_set(env)})
+    environ = dict(env)
+    load_env_file(environ)  # PAASBOT_ENV_FILE (./paasbot.env), as `paasbot serve` reads it
+    settings = load_settings({"WEBHOOK_SECRET": _NO_WEBHOOK_SECRET, **_set(environ)})
     config_text: bytes | None = None
     if args.config is not None:
         path = Path(args.config)

@@ -68,6 +68,7 @@ def app_env(
         "GHE_HOST": host,
         "GHE_PROTOCOL": "http",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}",
+        "PAASBOT_ENV_FILE": str(tmp_path / "no.env"),  # not ./paasbot.env of the checkout
     }
     monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
     for name, value in env.items():
@@ -251,3 +252,22 @@ async def test_endpoint_refusals_name_the_problem(stage_for: Callable[..., Any])
             session.get(stage.paasbot_url + path) as response,
         ):
             assert response.status == 405
+
+
+async def test_cli_reads_the_credentials_from_paasbot_env_file_as_serve_does(
+    simulator: Simulator,
+    app_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pull = open_pull(simulator.state)
+    env_file = tmp_path / "paasbot.env"
+    key = app_env["PRIVATE_KEY"].replace("\n", "\\n")
+    env_file.write_text(f"APP_ID={app_env['APP_ID']}\nPRIVATE_KEY={key}\n")
+    monkeypatch.delenv("APP_ID")
+    monkeypatch.delenv("PRIVATE_KEY")
+    monkeypatch.setenv("PAASBOT_ENV_FILE", str(env_file))
+    status, out, err = await run_cli(capsys, "simulate", f"{REPO}#{pull.number}", "--json")
+    assert status == 0, err
+    assert json.loads(out)["number"] == pull.number
