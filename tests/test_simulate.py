@@ -196,7 +196,7 @@ async def test_the_summary_is_the_one_a_real_evaluation_writes(
     simulation = await simulate_pull(github, db, REPO, pull.number, own_app_id=state.app_id)
     await evaluate_for_real(github, db, state, pull)
     written = [run for run in state.check_runs_for(REPO, pull.head_sha) if run.name == "paasbot"]
-    assert len(written) == 1
+    assert len(written) == 1 and simulation.summary is not None
     assert written[0].output["title"] == simulation.summary.title
     assert written[0].output["summary"] == simulation.summary.summary
 
@@ -267,7 +267,10 @@ async def test_a_given_configuration_is_used_instead_of_the_live_one(
     assert [found["name"] for found in answer["rules"]] == ["Tag it"]
     assert action(answer, "Tag it", "label")["changes"] == ["add `simulated`"]
     live = await simulate_pull(github, db, "acme/bare", pull.number, own_app_id=state.app_id)
-    assert live.summary.title == "No rules configured" and live.as_json()["rules"] == []
+    # no configuration: no rule, and no summary check (the worker writes none)
+    assert live.summary is None
+    assert live.as_json()["rules"] == [] and live.as_json()["summary"] is None
+    assert "No summary check" in report_text(live)
 
 
 async def test_a_given_configuration_with_an_error_names_its_line(
@@ -322,3 +325,18 @@ async def test_the_client_and_the_database_of_a_simulation_refuse_every_write(
             pass
     async with read_only.reader() as conn:
         assert (await conn.execute(select(metadata.tables["merge_queue"]))).all() == []
+
+
+async def test_a_pr_changing_the_configuration_gets_a_note_not_a_config_check(
+    simulator: Simulator, github: GitHubApp, db: Database
+) -> None:
+    state = simulator.state
+    state.commit(REPO, "config", {".paasbot.yml": "rules: [}\n"}, author="alice")
+    pull = state.open_pull(REPO, "Change the rules", head_ref="config")
+    since = len(state.requests)
+    simulation = await simulate_pull(github, db, REPO, pull.number, own_app_id=state.app_id)
+    assert writes(state, since) == []
+    assert state.check_runs_for(REPO, pull.head_sha) == []
+    (note,) = simulation.as_json()["notes"]
+    assert note.startswith("This PR changes the configuration: the `paasbot/config` check would")
+    assert "Invalid: 1 problem" in note

@@ -34,7 +34,7 @@ from app.engine.permissions import PermissionCache
 from app.engine.pull_evaluation import PullEvaluation, Wakeup
 from app.engine.services import EngineServices
 from app.engine.snapshot import PullRequestSnapshot
-from app.engine.summary import SummaryView, summary_content
+from app.engine.summary import SummaryView, is_unconfigured, summary_content
 from app.engine.teams import TeamCache
 from app.github.checks import CheckRunContent
 from app.github.client import GitHubApp, InstallationAPI
@@ -117,7 +117,8 @@ class Simulation:
     state: str  # open, closed or merged
     config: str  # "live", or the given file's name
     view: SummaryView
-    summary: CheckRunContent
+    # The `paasbot` check run as it would be written; None: none would be (no configuration).
+    summary: CheckRunContent | None
 
     def as_json(self) -> dict[str, Any]:
         view = self.view
@@ -149,7 +150,9 @@ class Simulation:
                 }
                 for result in view.results
             ],
-            "summary": {
+            "summary": None
+            if self.summary is None
+            else {
                 "name": self.summary.name,
                 "title": self.summary.title,
                 "conclusion": self.summary.conclusion,
@@ -305,7 +308,7 @@ async def simulate_pull(
         state,
         "live" if given is None else config_name,
         view,
-        summary_content(view),
+        None if is_unconfigured(view) else summary_content(view),
     )
 
 
@@ -369,12 +372,15 @@ def report_text(simulation: Simulation) -> str:
             lines.append(head + (f" — {report.detail}" if report.detail else ""))
             lines += [f"       would: {change}" for change in report.changes]
     summary = simulation.summary
-    lines += [
-        "",
-        f"Summary check `{summary.name}` ({summary.conclusion}): {summary.title}",
-        "",
-        summary.summary,
-    ]
+    if summary is None:
+        lines += ["", "No summary check: paasbot writes none where no configuration applies."]
+    else:
+        lines += [
+            "",
+            f"Summary check `{summary.name}` ({summary.conclusion}): {summary.title}",
+            "",
+            summary.summary,
+        ]
     return "\n".join(lines) + "\n"
 
 
