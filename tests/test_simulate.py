@@ -186,6 +186,8 @@ async def test_a_simulation_says_what_each_rule_would_do_and_writes_nothing(
     text = report_text(simulation)
     assert "[MATCH] Label docs" in text and "would: add `documentation`" in text
     assert "[NOT WOKEN] Welcome" in text
+    assert '✓ files~=^docs/  (files: ["docs/docs.md"])' in text
+    assert "✓ -draft  (draft: false)" in text
 
 
 async def test_the_summary_is_the_one_a_real_evaluation_writes(

@@ -388,7 +388,8 @@ def _condition_lines(item: dict[str, Any], depth: int) -> list[str]:
     indent = "  " * depth
     mark = "✓" if item["holds"] else "✗"
     if "condition" in item:
-        return [f"{indent}{mark} {item['condition']}  ({item['attribute']}: {item['value']!r})"]
+        seen = json.dumps(item["value"], ensure_ascii=False)
+        return [f"{indent}{mark} {item['condition']}  ({item['attribute']}: {seen})"]
     kind = next(key for key in ("all", "any", "not") if key in item)
     lines = [f"{indent}{mark} {kind} of:"]
     for child in item[kind]:
