@@ -20,6 +20,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 
 from app.sandbox import SimulatedGitHub, create_simulator_app
+from app.sandbox.apps import RegisteredApp, install_registered_app, register_from_manifest
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
 from app.sandbox.models import (
@@ -34,6 +35,7 @@ from app.sandbox.models import (
     Team,
 )
 from app.sandbox.webhooks import WebhookDispatcher, build_payload
+from app.sandbox.webhooks.dispatcher import default_hook_id
 from app.service import Paasbot
 from app.store.tables import deliveries, subjects
 from app.web.server import WEBHOOK_PATH, create_web_app
@@ -642,6 +644,81 @@ async def test_redelivery_resends_the_same_body_under_the_same_id(
     assert dispatcher.find(failed.id) is failed
     with pytest.raises(KeyError):
         dispatcher.redeliver("no-such-delivery")
+
+
+async def registered_app(
+    aiohttp_server: AiohttpServer, state: SimulatedGitHub, *, hook: bool = True
+) -> tuple[RegisteredApp, Receiver]:
+    """An app registered by the manifest flow, subscribed to pull_request only, its webhook on
+    a receiver of its own."""
+    own = Receiver()
+    app = web.Application()
+    app.router.add_post("/theirs", own.handle)
+    server: TestServer = await aiohttp_server(app)
+    own.url = str(server.make_url("/theirs"))
+    manifest: dict[str, Any] = {
+        "name": "Other App",
+        "url": "https://other.example.com",
+        "default_permissions": {"pull_requests": "write"},
+        "default_events": ["pull_request"],
+    }
+    if hook:
+        manifest["hook_attributes"] = {"url": own.url}
+    registered, _code = register_from_manifest(state, manifest, owner="acme")
+    return registered, own
+
+
+async def test_a_registered_apps_installation_is_delivered_to_its_own_webhook(
+    aiohttp_server: AiohttpServer, dispatcher: WebhookDispatcher, receiver: Receiver
+) -> None:
+    state = dispatcher.state
+    other, own = await registered_app(aiohttp_server, state)
+    theirs = install_registered_app(state, other.id, "globex")
+    gizmos = state.add_repository(theirs, "gizmos")
+    state.publish("installation", "created", None, "alice", theirs, repositories=[gizmos])
+    state.commit("globex/gizmos", "feature", {"app.py": "1\n"})  # a push: not subscribed
+    state.open_pull("globex/gizmos", "Theirs", head_ref="feature")
+    state.open_pull(WIDGETS, "Ours", head_sha="a" * 40, head_ref="ours")
+    await dispatcher.drain()
+    assert [(d.event, d.action, d.app_id) for d in dispatcher.deliveries] == [
+        ("installation", "created", other.id),
+        ("pull_request", "opened", other.id),
+        ("pull_request", "opened", None),
+    ]
+    assert all(delivery.ok for delivery in dispatcher.deliveries)
+    theirs_ids = [d.id for d in dispatcher.deliveries if d.app_id == other.id]
+    assert own.delivery_ids == theirs_ids
+    assert receiver.delivery_ids == [dispatcher.deliveries[2].id]
+    assert other.webhook_secret is not None and other.webhook_secret != SECRET
+    for headers, body in own.requests:
+        assert signature_is_valid(other.webhook_secret, body, headers["X-Hub-Signature-256"])
+        assert not signature_is_valid(SECRET, body, headers["X-Hub-Signature-256"])
+        sha1 = hmac.new(other.webhook_secret.encode(), body, hashlib.sha1).hexdigest()
+        assert headers["X-Hub-Signature"] == f"sha1={sha1}"
+        assert headers["X-GitHub-Hook-ID"] == str(default_hook_id(other.id))
+        assert headers["X-GitHub-Hook-Installation-Target-ID"] == str(other.id)
+        assert json.loads(body)["installation"]["id"] == theirs.id
+    installed = json.loads(own.requests[0][1])
+    assert installed["installation"]["app_id"] == other.id
+    assert installed["installation"]["app_slug"] == other.slug
+    (ours_headers, _body) = receiver.requests[0]
+    assert ours_headers["X-GitHub-Hook-Installation-Target-ID"] == str(state.app_id)
+    again = dispatcher.redeliver(theirs_ids[1])
+    await dispatcher.drain()
+    assert again.ok and again.app_id == other.id and own.delivery_ids[-1] == theirs_ids[1]
+
+
+async def test_a_registered_app_without_a_webhook_hears_nothing(
+    aiohttp_server: AiohttpServer, dispatcher: WebhookDispatcher, receiver: Receiver
+) -> None:
+    state = dispatcher.state
+    other, own = await registered_app(aiohttp_server, state, hook=False)
+    theirs = install_registered_app(state, other.id, "globex")
+    gizmos = state.add_repository(theirs, "gizmos")
+    state.publish("installation", "created", None, "alice", theirs, repositories=[gizmos])
+    state.open_pull("globex/gizmos", "Theirs", head_sha="a" * 40, head_ref="x")
+    await dispatcher.drain()
+    assert dispatcher.deliveries == [] and own.requests == [] and receiver.requests == []
 
 
 async def test_the_simulator_app_runs_its_dispatcher(

@@ -14,6 +14,7 @@ import secrets
 import socket
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -130,6 +131,107 @@ class DemoStage:
             await runner.cleanup()
 
 
+@dataclass
+class GitHubStage:
+    """The simulator served on loopback, sending its webhooks, with paasbot's address reserved
+    (bound, not yet served) so that an app can be registered with it before paasbot starts."""
+
+    state: SimulatedGitHub
+    dispatcher: WebhookDispatcher
+    github_host: str
+    paasbot_host: str
+    runner: web.AppRunner
+    oidc: ActionsOidc
+    paasbot_socket: socket.socket = field(repr=False)
+
+    @property
+    def github_url(self) -> str:
+        return f"http://{self.github_host}/api/v3"
+
+    @property
+    def paasbot_url(self) -> str:
+        return f"http://{self.paasbot_host}"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.paasbot_url + WEBHOOK_PATH
+
+    async def close(self) -> None:
+        """Stops the simulator when paasbot was never started on the reserved address."""
+        self.paasbot_socket.close()
+        await self.runner.cleanup()
+
+
+async def start_github(
+    state: SimulatedGitHub,
+    *,
+    port: int = 0,
+    github_port: int = 0,
+    conformance: ConformanceChecker | None = None,
+) -> GitHubStage:
+    """The simulator on loopback; its built-in app's webhooks go to paasbot's reserved address
+    (`port`), signed with a fresh secret; registered apps' go to their manifests' webhooks."""
+    github_socket, paasbot_socket = _bind(github_port), _bind(port)
+    github_host, paasbot_host = _address(github_socket), _address(paasbot_socket)
+    dispatcher = WebhookDispatcher(
+        state,
+        f"http://{paasbot_host}{WEBHOOK_PATH}",
+        secrets.token_hex(16),
+        base_url=f"http://{github_host}/api/v3",
+    )
+    dispatcher.attach()
+    oidc = ActionsOidc(state)
+    simulator = create_simulator_app(state, webhook=dispatcher, conformance=conformance, oidc=oidc)
+    github_runner = await _serve(github_socket, simulator)
+    return GitHubStage(
+        state, dispatcher, github_host, paasbot_host, github_runner, oidc, paasbot_socket
+    )
+
+
+async def start_paasbot(
+    github: GitHubStage,
+    database_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    coalesce_seconds: float = 0.2,
+    queue_policy: QueuePolicy | None = None,
+) -> DemoStage:
+    """paasbot on the address `github` reserved for it, talking to the simulator.
+
+    Without `env`, as the simulator's built-in app. With `env` (e.g. the env file `paasbot
+    register` wrote: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET), with those settings, except that
+    GHE_HOST and GHE_PROTOCOL point at the simulator and DATABASE_URL is `database_url`
+    (COALESCE_SECONDS and LOG_LEVEL default to the stage's unless `env` sets them)."""
+    await upgrade_in_thread(database_url)
+    stage_defaults = {"COALESCE_SECONDS": str(coalesce_seconds), "LOG_LEVEL": "warning"}
+    if env is None:
+        env = {
+            "APP_ID": str(github.state.app_id),
+            "PRIVATE_KEY": github.state.private_key_pem,
+            "WEBHOOK_SECRET": github.dispatcher.secret,
+        }
+    settings = load_settings(
+        {
+            **stage_defaults,
+            **env,
+            "GHE_HOST": github.github_host,
+            "GHE_PROTOCOL": "http",
+            "DATABASE_URL": database_url,
+        }
+    )
+    bot = Paasbot(settings, queue_policy=queue_policy)
+    paasbot_runner = await _serve(github.paasbot_socket, create_web_app(bot))
+    return DemoStage(
+        github.state,
+        bot,
+        github.dispatcher,
+        github.github_url,
+        github.paasbot_url,
+        [paasbot_runner, github.runner],
+        github.oidc,
+    )
+
+
 async def start_stage(
     state: SimulatedGitHub,
     database_url: str,
@@ -139,46 +241,23 @@ async def start_stage(
     port: int = 0,
     github_port: int = 0,
     conformance: ConformanceChecker | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DemoStage:
     """The simulator (sending signed webhooks) and paasbot (talking to the simulator's API), both
-    served on loopback. Used by the demo and by the end-to-end tests."""
-    secret = secrets.token_hex(16)
-    github_socket, paasbot_socket = _bind(github_port), _bind(port)
-    github_host, paasbot_host = _address(github_socket), _address(paasbot_socket)
-    dispatcher = WebhookDispatcher(
-        state,
-        f"http://{paasbot_host}{WEBHOOK_PATH}",
-        secret,
-        base_url=f"http://{github_host}/api/v3",
-    )
-    dispatcher.attach()
-    await upgrade_in_thread(database_url)
-    settings = load_settings(
-        {
-            "APP_ID": str(state.app_id),
-            "PRIVATE_KEY": state.private_key_pem,
-            "WEBHOOK_SECRET": secret,
-            "GHE_HOST": github_host,
-            "GHE_PROTOCOL": "http",
-            "DATABASE_URL": database_url,
-            "COALESCE_SECONDS": str(coalesce_seconds),
-            "LOG_LEVEL": "warning",
-        }
-    )
-    bot = Paasbot(settings, queue_policy=queue_policy)
-    oidc = ActionsOidc(state)
-    simulator = create_simulator_app(state, webhook=dispatcher, conformance=conformance, oidc=oidc)
-    github_runner = await _serve(github_socket, simulator)
-    paasbot_runner = await _serve(paasbot_socket, create_web_app(bot))
-    return DemoStage(
-        state,
-        bot,
-        dispatcher,
-        f"http://{github_host}/api/v3",
-        f"http://{paasbot_host}",
-        [paasbot_runner, github_runner],
-        oidc,
-    )
+    served on loopback. Used by the demo and by the end-to-end tests. `env`: paasbot's settings
+    instead of the built-in app's (see `start_paasbot`)."""
+    github = await start_github(state, port=port, github_port=github_port, conformance=conformance)
+    try:
+        return await start_paasbot(
+            github,
+            database_url,
+            env=env,
+            coalesce_seconds=coalesce_seconds,
+            queue_policy=queue_policy,
+        )
+    except BaseException:
+        await github.close()
+        raise
 
 
 def _bind(port: int) -> socket.socket:

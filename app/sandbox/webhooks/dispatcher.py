@@ -1,8 +1,12 @@
-"""Webhooks out: the simulator's events POSTed to the app's webhook URL, signed, in order.
+"""Webhooks out: the simulator's events POSTed to the webhook URL of the app they concern, signed,
+in order.
 
 Like GitHub's hookshot: one delivery per event the installation subscribes to, built when the
 event happens, sent once with a 10 s timeout and recorded (a failure is not retried; it can be
-redelivered by hand with the same delivery id).
+redelivered by hand with the same delivery id). An event goes to the app of the installation it
+concerns: the built-in app's installations to the dispatcher's `url`, signed with its `secret`;
+an installation of an app registered by the manifest flow to that app's `hook_attributes.url`,
+signed with its webhook secret (nothing when it has no active webhook).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class Delivery:
     payload: Json
     body: bytes
     redelivery: bool = False
+    app_id: int | None = None  # the registered app it is for; None: the built-in app
     status: int | None = None
     error: str | None = None
     duration: float | None = None
@@ -76,8 +81,19 @@ def default_hook_id(app_id: int) -> int:
     return int(fake_sha(f"hook:{app_id}")[:7], 16)
 
 
+@dataclass(frozen=True)
+class HookTarget:
+    """Where one app's deliveries go and how they are signed."""
+
+    url: str
+    secret: str
+    hook_id: int
+    app_id: int
+
+
 class WebhookDispatcher:
-    """Delivers the events of `state` to `url`, signed with `secret`.
+    """Delivers the events of `state` to the app each concerns: the built-in app's to `url`,
+    signed with `secret`; a registered app's to its manifest's webhook, signed with its secret.
 
     `base_url` is the simulator's API root as the receiver should see it in payload URLs
     (http://127.0.0.1:PORT/api/v3); set it before events happen once the port is known.
@@ -120,6 +136,8 @@ class WebhookDispatcher:
         installation = self._installation_of(event)
         if installation is None or not self._subscribed(installation, event.name):
             return
+        if installation.app_id is not None and self._registered_target(installation.app_id) is None:
+            return  # a registered app without an active webhook hears nothing
         try:
             payload = build_payload(self.state, event, self.base_url)
         except UnsupportedEvent as exc:
@@ -132,6 +150,7 @@ class WebhookDispatcher:
             installation_id=installation.id,
             payload=payload,
             body=json.dumps(payload).encode(),
+            app_id=installation.app_id,
         )
         self._enqueue(delivery)
 
@@ -167,6 +186,7 @@ class WebhookDispatcher:
             payload=original.payload,
             body=original.body,
             redelivery=True,
+            app_id=original.app_id,
         )
         self._enqueue(again)
         return again
@@ -229,29 +249,48 @@ class WebhookDispatcher:
 
     # --- sending -----------------------------------------------------------------------------
 
+    def target(self, delivery: Delivery) -> HookTarget | None:
+        """The webhook the delivery goes to (None: its registered app has no active webhook)."""
+        if delivery.app_id is None:
+            return HookTarget(self.url, self.secret, self.hook_id, self.state.app_id)
+        return self._registered_target(delivery.app_id)
+
+    def _registered_target(self, app_id: int) -> HookTarget | None:
+        app = self.state.apps.get(app_id)
+        if app is None or not app.hook_active or not app.hook_url:
+            return None
+        return HookTarget(app.hook_url, app.webhook_secret or "", default_hook_id(app.id), app.id)
+
     def headers(self, delivery: Delivery) -> dict[str, str]:
+        target = self.target(delivery)
+        if target is None:
+            raise RuntimeError(f"delivery {delivery.id} has no webhook to go to")
         return {
             "Content-Type": "application/json",
             "User-Agent": f"GitHub-Hookshot/{HOOKSHOT_VERSION}",
             "X-GitHub-Event": delivery.event,
             "X-GitHub-Delivery": delivery.id,
-            "X-GitHub-Hook-ID": str(self.hook_id),
+            "X-GitHub-Hook-ID": str(target.hook_id),
             "X-GitHub-Hook-Installation-Target-Type": "integration",
-            "X-GitHub-Hook-Installation-Target-ID": str(self.state.app_id),
+            "X-GitHub-Hook-Installation-Target-ID": str(target.app_id),
             # GitHub Enterprise Server names itself in every delivery.
             "X-GitHub-Enterprise-Version": ENTERPRISE_VERSION,
             "X-GitHub-Enterprise-Host": urls_for(self.base_url).origin.split("://", 1)[-1],
-            "X-Hub-Signature": signature_1(self.secret, delivery.body),
-            "X-Hub-Signature-256": signature_256(self.secret, delivery.body),
+            "X-Hub-Signature": signature_1(target.secret, delivery.body),
+            "X-Hub-Signature-256": signature_256(target.secret, delivery.body),
         }
 
     async def _send(self, delivery: Delivery) -> None:
         if self._session is None:
             raise RuntimeError("the webhook dispatcher has no HTTP session")
+        target = self.target(delivery)
+        if target is None:
+            delivery.error = "the app has no active webhook"
+            return
         started = time.perf_counter()
         try:
             async with self._session.post(
-                self.url,
+                target.url,
                 data=delivery.body,
                 headers=self.headers(delivery),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
