@@ -38,6 +38,9 @@ def run(
         ["check-config", "--help"],
         ["token", "--help"],
         ["upload", "--help"],
+        ["register", "--help"],
+        ["simulate", "--help"],
+        ["demo", "--help"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
