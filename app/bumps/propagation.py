@@ -161,6 +161,10 @@ class Propagation:
         return list(found.repositories)
 
     async def _bump(self, propagation_id: int, repository: str, version: str) -> None:
+        if not self.dry_run:
+            # At the limit already: wait before reading this dependent, not after (its reads
+            # would be made again when the propagation resumes).
+            await self._pace()
         try:
             line = await self._bump_one(propagation_id, repository, version)
         except BranchTaken as taken:
