@@ -1,6 +1,9 @@
 """The pull-request API for scripted actors and tests: the operations the REST endpoints run,
-called directly with the `SimulatedGitHub` and the acting user's login."""
+called directly with the `SimulatedGitHub` and the acting user's login. `comment`, the label and
+assignee functions take a plain issue's number too; plain issues are opened with `open_issue`
+(from `app.sandbox.actors_issues`, re-exported here)."""
 
+from app.sandbox.actors_issues import close_issue, open_issue, reopen_issue
 from app.sandbox.ops.access import bot_login
 from app.sandbox.ops.diffs import FileDiff, PullDiff, pull_diff
 from app.sandbox.ops.issues import (
@@ -37,6 +40,7 @@ __all__ = [
     "add_assignees",
     "add_labels",
     "bot_login",
+    "close_issue",
     "comment",
     "create_label",
     "create_pull",
@@ -47,6 +51,7 @@ __all__ = [
     "mark_ready_for_review",
     "merge_pull",
     "mergeable_state",
+    "open_issue",
     "protection_failures",
     "pull_diff",
     "react",
@@ -54,6 +59,7 @@ __all__ = [
     "remove_label",
     "remove_reaction",
     "remove_requested_reviewers",
+    "reopen_issue",
     "request_reviewers",
     "review",
     "set_labels",

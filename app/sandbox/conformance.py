@@ -150,6 +150,13 @@ CORRECTIONS: tuple[Correction, ...] = (
         "check-run-example-of-in-progress-conclusion shows it), but the enum omits null.",
     ),
     Correction(
+        "/components/schemas/issue/properties/state_reason",
+        admit_null,
+        'An issue that was never closed has no reason for its state: GitHub sends "state_reason": '
+        "null (the property is nullable, and the description's own webhooks_issue schema admits "
+        "null), but the enum omits null.",
+    ),
+    Correction(
         "/components/schemas/pull-request-review-comment/properties/start_side",
         admit_null,
         'A single-line review comment has no range: GitHub sends "start_side": null (as the '

@@ -45,7 +45,11 @@ Subscriber = Callable[[SimEvent], None]
 # check_suite.<action>           subject None; details: suite_id, head_sha, head_branch, status,
 #                                conclusion, app_id. completed, requested.
 # issue_comment.<action>         subject IssueComment; details: pull (PullRequest or None),
-#                                changes for edited. created, edited, deleted.
+#                                issue (the plain Issue, when pull is None), changes for edited.
+#                                created, edited, deleted.
+# issues.<action>                subject Issue (a plain issue). opened, closed, reopened;
+#                                edited: changes; labeled/unlabeled: label (name);
+#                                assigned/unassigned: assignee (login).
 # label.created                 subject Label (a repository's label, made explicitly or because
 #                                an issue was given a name the repository had no label for).
 # release.<action>               subject Release. created, published, released, prereleased,

@@ -234,6 +234,29 @@ class IssueComment:
 
 
 @dataclass
+class Issue:
+    """An issue that is not a pull request. Its number comes from the repository's one counter,
+    which pull requests share, as on GitHub."""
+
+    id: int
+    number: int
+    repo_full_name: str
+    title: str
+    author: str
+    created_at: float
+    updated_at: float
+    body: str | None = None
+    state: PullState = "open"
+    state_reason: str | None = None  # completed | not_planned | reopened
+    closed_at: float | None = None
+    closed_by: str | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    locked: bool = False
+    milestone: str | None = None
+
+
+@dataclass
 class Reaction:
     """An emoji reaction of one user to an issue comment."""
 

@@ -152,7 +152,9 @@ def _repository_details(state: SimulatedGitHub, urls: Urls, repository: Reposito
     api = urls.api(f"/repos/{repository.full_name}")
     host = urls.origin.split("://", 1)[-1]
     created_at, pushed_at = repository_times(state, repository)
-    open_pulls = sum(pull.state == "open" for pull in state.pulls_in(repository.full_name))
+    open_pulls = sum(pull.state == "open" for pull in state.pulls_in(repository.full_name)) + sum(
+        issue.state == "open" for issue in state.issues_in(repository.full_name)
+    )
     return {
         "description": None,
         **{key: api + path for key, path in _REPOSITORY_LINKS},

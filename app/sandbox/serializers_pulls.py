@@ -4,7 +4,7 @@ issue side of a pull request and its requested reviewers."""
 from __future__ import annotations
 
 from app.sandbox.context import Urls
-from app.sandbox.models import IssueComment, PullRequest, Review, ReviewComment
+from app.sandbox.models import Issue, IssueComment, PullRequest, Review, ReviewComment
 from app.sandbox.ops.issues import comments_on
 from app.sandbox.serializers import (
     Json,
@@ -15,6 +15,7 @@ from app.sandbox.serializers import (
     pull_simple_json,
     team_json,
 )
+from app.sandbox.serializers_issues import issue_urls, plain_issue_json
 from app.sandbox.serializers_reactions import reaction_rollup_json
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601
@@ -111,10 +112,13 @@ def review_comment_json(
 
 
 def issue_comment_json(
-    state: SimulatedGitHub, urls: Urls, pull: PullRequest, comment: IssueComment
+    state: SimulatedGitHub, urls: Urls, pull: PullRequest | Issue, comment: IssueComment
 ) -> Json:
+    """A comment on a pull request's conversation or on a plain issue."""
     api = urls.api(f"/repos/{comment.repo_full_name}/issues")
-    _, pull_html = _pull_urls(urls, pull)
+    _, pull_html = (
+        _pull_urls(urls, pull) if isinstance(pull, PullRequest) else issue_urls(urls, pull)
+    )
     return {
         "id": comment.id,
         "node_id": legacy_node_id("IssueComment", comment.id),
@@ -133,8 +137,13 @@ def issue_comment_json(
     }
 
 
-def issue_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> Json:
-    """The issue side of a pull request; its ``pull_request`` key says what it is."""
+def issue_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest | Issue) -> Json:
+    """The issue side of a pull request, whose ``pull_request`` key says what it is, or a plain
+    issue, which has none."""
+    if isinstance(pull, Issue):
+        return plain_issue_json(
+            state, urls, pull, comments_on(state, pull.repo_full_name, pull.number)
+        )
     rest = pull_simple_json(state, urls, pull)
     issue_url = rest["issue_url"]
     return {key: rest[key] for key in ISSUE_FIELDS_FROM_PULL} | {
@@ -159,7 +168,7 @@ def issue_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> Json:
     }
 
 
-def labels_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest) -> list[Json]:
+def labels_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest | Issue) -> list[Json]:
     repository = state.repository(pull.repo_full_name)
     return [label_json(urls, repository, name) for name in pull.labels]
 

@@ -26,6 +26,7 @@ from app.sandbox.models import (
     CheckRunPatch,
     CommitStatus,
     Installation,
+    Issue,
     IssueComment,
     IssuedToken,
     PullRequest,
@@ -73,6 +74,8 @@ class SimulatedGitHub:
     installations: dict[int, Installation] = field(default_factory=dict)
     repositories: dict[str, Repository] = field(default_factory=dict)
     pulls: dict[str, dict[int, PullRequest]] = field(default_factory=dict)
+    # Issues that are not pull requests, by repository key and number (shared with the PRs').
+    issues: dict[str, dict[int, Issue]] = field(default_factory=dict)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     check_suites: dict[tuple[str, str], int] = field(default_factory=dict)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
@@ -275,6 +278,34 @@ class SimulatedGitHub:
         self.pulls[repo_key(repository.full_name)][pull.number] = pull
         self.publish("pull_request", "opened", repository, author, pull)
         return pull
+
+    def add_issue(
+        self, repo_full_name: str, title: str, author: str, *, body: str | None = None
+    ) -> Issue:
+        """Stores a new plain issue under the repository's next number (announcing it is the
+        caller's part: `ops.issues.open_issue`)."""
+        repository = self.repository(repo_full_name)
+        now = self.now()
+        issue = Issue(
+            id=self.next_id(),
+            number=repository.next_number,
+            repo_full_name=repository.full_name,
+            title=title,
+            author=author,
+            created_at=now,
+            updated_at=now,
+            body=body,
+        )
+        repository.next_number += 1
+        self.issues.setdefault(repo_key(repository.full_name), {})[issue.number] = issue
+        return issue
+
+    def find_issue(self, repo_full_name: str, number: int) -> Issue | None:
+        """A plain issue (not a pull request's issue side)."""
+        return self.issues.get(repo_key(repo_full_name), {}).get(number)
+
+    def issues_in(self, repo_full_name: str) -> list[Issue]:
+        return list(self.issues.get(repo_key(repo_full_name), {}).values())
 
     def reactions_of(self, repo_full_name: str, comment_id: int) -> list[Reaction]:
         """The reactions to an issue comment of the repository, oldest first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.sandbox.errors import not_found
-from app.sandbox.models import Account, PullRequest, Repository
+from app.sandbox.models import Account, Issue, PullRequest, Repository
 from app.sandbox.state import SimulatedGitHub
 
 
@@ -40,3 +40,12 @@ def require_pull(state: SimulatedGitHub, repo: str, number: int) -> PullRequest:
     if pull is None:
         raise not_found()
     return pull
+
+
+def require_issue(state: SimulatedGitHub, repo: str, number: int) -> PullRequest | Issue:
+    """What an issue number names: a pull request (its issue side) or a plain issue; GitHub's
+    404 when it names neither."""
+    found = state.find_pull(repo, number) or state.find_issue(repo, number)
+    if found is None:
+        raise not_found()
+    return found

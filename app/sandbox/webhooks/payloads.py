@@ -14,7 +14,7 @@ from typing import Any
 from app.sandbox.context import API_PREFIX, Urls
 from app.sandbox.events import SimEvent
 from app.sandbox.git import Commit
-from app.sandbox.models import Installation, Label, PullRequest, Repository
+from app.sandbox.models import Installation, Issue, Label, PullRequest, Repository
 from app.sandbox.serializers import (
     Json,
     account_json,
@@ -41,6 +41,7 @@ from app.sandbox.webhooks.shapes import (
     repository_lite_json,
     review_json,
     status_json,
+    webhook_issue_json,
     webhook_pull_json,
     webhook_team_json,
 )
@@ -285,6 +286,20 @@ def issue_comment_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -
     return _changes(event) | {"issue": issue, "comment": comment}
 
 
+def issues_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
+    """``issues.<action>`` of a plain issue; labeled/unlabeled carry the label,
+    assigned/unassigned the assignee, edited the changes."""
+    issue: Issue = event.subject
+    body: Json = {"issue": webhook_issue_json(state, urls, issue)}
+    details = event.details
+    if event.action in ("labeled", "unlabeled"):
+        repository = state.repository(issue.repo_full_name)
+        return body | {"label": label_json(urls, repository, details["label"])}
+    if event.action in ("assigned", "unassigned"):
+        return body | {"assignee": account_json(urls, state.account(details["assignee"]))}
+    return _changes(event) | body
+
+
 def label_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
     label: Label = event.subject
     return {"label": repository_label_json(urls, _repository(state, event), label)}
@@ -337,6 +352,7 @@ BUILDERS: dict[str, Builder] = {
     "check_run": check_run_payload,
     "check_suite": check_suite_payload,
     "issue_comment": issue_comment_payload,
+    "issues": issues_payload,
     "label": label_payload,
     "release": release_payload,
     "installation": installation_payload,

@@ -11,6 +11,7 @@ from app.sandbox.git import Commit, Signature, diff_trees
 from app.sandbox.models import (
     CheckRun,
     CommitStatus,
+    Issue,
     IssueComment,
     PullRequest,
     Release,
@@ -273,13 +274,29 @@ def review_json(state: SimulatedGitHub, urls: Urls, pull: PullRequest, review: R
 def issue_json(
     state: SimulatedGitHub, urls: Urls, comment: IssueComment, pull: PullRequest | None
 ) -> Json:
-    """The issue a comment is on: a pull request's issue side, or a plain issue, which the
-    simulator does not model beyond its number."""
+    """The issue a comment is on: a pull request's issue side, or a plain issue (one the
+    simulator has no `Issue` for is described from the comment alone)."""
+    issue = (
+        None if pull is not None else state.find_issue(comment.repo_full_name, comment.issue_number)
+    )
+    if issue is not None:
+        return webhook_issue_json(state, urls, issue)
     if pull is None:
         body = _plain_issue_json(state, urls, comment)
     else:
         body = rest_issue_json(state, urls, pull)
         body.pop("closed_by", None)
+    return body | {
+        "reactions": reaction_rollup_json(body["url"]),
+        "performed_via_github_app": None,
+    }
+
+
+def webhook_issue_json(state: SimulatedGitHub, urls: Urls, issue: Issue) -> Json:
+    """A plain issue as webhooks carry it: the REST issue without ``closed_by``, with the
+    reaction rollup."""
+    body = rest_issue_json(state, urls, issue)
+    body.pop("closed_by", None)
     return body | {
         "reactions": reaction_rollup_json(body["url"]),
         "performed_via_github_app": None,
