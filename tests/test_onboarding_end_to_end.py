@@ -10,9 +10,10 @@ from typing import Any
 
 from app.onboarding.starter import BRANCH, MARKER
 from app.sandbox import SimulatedGitHub
-from app.sandbox.actors_pulls import merge_pull
+from app.sandbox.actors_pulls import comment, merge_pull, open_issue
 from app.sandbox.actors_repos import add_collaborator, add_org_defaults_repository
 from app.sandbox.demo import DemoStage
+from app.sandbox.ops.issues import comments_on
 from tests.e2e_world import check_runs_named
 
 RELEASE_WORKFLOW = "on:\n  release:\n    types: [published]\njobs: {}\n"
@@ -103,6 +104,29 @@ async def test_installing_offers_each_unconfigured_repository_one_pr_and_two_mer
         }  # fmt: skip
         writes = [r for r in state.requests[before:] if r.method != "GET"]
         assert [w.path for w in writes if "/pulls" in w.path or "/git/" in w.path] == []
+
+        # Someone without write access cannot ask again; alice can.
+        issue = open_issue(state, "acme/docs", "Use paasbot after all", "carol")
+        comment(state, "acme/docs", issue.number, "carol", "/paasbot onboard")
+        await stage.settle()
+        assert len(onboarding_pulls(state, "docs")) == 1
+        comment(state, "acme/docs", issue.number, "alice", "/paasbot onboard")
+        await stage.settle()
+        second = onboarding_pulls(state, "docs")[-1]
+        assert len(onboarding_pulls(state, "docs")) == 2 and second.state == "open"
+        assert [c.body for c in comments_on(state, "acme/docs", issue.number)] == [
+            "/paasbot onboard",
+            "@carol, only people with write access can ask paasbot to onboard.",
+            "/paasbot onboard",
+            f"paasbot opened #{second.number} to configure this repository.",
+        ]
+        # Asking where there is nothing to do says so.
+        issue = open_issue(state, "acme/api", "Again?", "alice")
+        comment(state, "acme/api", issue.number, "alice", "/paasbot onboard")
+        await stage.settle()
+        assert comments_on(state, "acme/api", issue.number)[-1].body == (
+            "Nothing to do: it has a paasbot configuration file."
+        )
 
 
 async def test_repositories_added_later_are_offered_and_the_org_can_turn_onboarding_off(

@@ -14,8 +14,6 @@ from app.store.dialect import insert_for
 from app.store.tables import onboarding
 
 STATUSES = frozenset({"pending", "opened", "configured", "declined", "skipped", "failed"})
-# What a person's request reopens: an offer that ended without a configuration.
-REQUESTABLE = ("declined", "skipped", "failed")
 
 
 @dataclass(frozen=True)
@@ -46,18 +44,16 @@ async def add_pending(
 
 async def request(
     conn: AsyncConnection, installation_id: int, repository: str, requested_by: str, now: float
-) -> str:
-    """A person asked for an onboarding PR: the row is pending again unless a PR is open or the
-    repository is configured. Returns the row's status afterwards."""
+) -> None:
+    """A person asked for an onboarding PR: the repository is looked at again (GitHub says
+    whether its PR is open, merged or closed, and whether it is configured by now)."""
     name = repository.lower()
     await add_pending(conn, installation_id, [name], now)
-    c = onboarding.c
     await conn.execute(
         update(onboarding)
-        .where(and_(c.repository == name, c.status.in_(REQUESTABLE)))
+        .where(onboarding.c.repository == name)
         .values(status="pending", requested_by=requested_by, updated_at=now)
     )
-    return str(await conn.scalar(select(c.status).where(c.repository == name)))
 
 
 async def pending(conn: AsyncConnection, installation_id: int) -> list[str]:
