@@ -203,11 +203,6 @@ async def test_register_install_onboard_merge_two_and_paasbot_acts_on_those_only
         await journey(stage, app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the simulator attributes every installation-token write to its built-in app "
-    "(ops/access.bot_login and SimulatedGitHub.create_check_run use state.app_slug/app_id)",
-)
 async def test_a_registered_apps_writes_are_its_bots(
     database_url: str,
     conformance_checker: ConformanceChecker | None,
@@ -246,8 +241,7 @@ async def journey(stage: DemoStage, app: RegisteredApp) -> None:
     for name in ("api", "web", "auth-lib", "docs"):
         (pull,) = offered[name]
         assert pull.title == "Configure paasbot" and pull.body.endswith(MARKER)
-        # By a bot; which one: see test_a_registered_apps_writes_are_its_bots.
-        assert pull.author.endswith("[bot]") and pull.author != "alice"
+        assert pull.author == f"{app.slug}[bot]"
     starter = state.git.read(offered["api"][0].head_sha, ".paasbot.yml") or b""
     assert b"extends: golden-path" in starter
 

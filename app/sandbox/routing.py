@@ -19,6 +19,7 @@ from app.sandbox.errors import (
 )
 from app.sandbox.models import IssuedToken, Repository
 from app.sandbox.security import verify_app_jwt
+from app.sandbox.state import ACTING_APP
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PermissionLevel = Literal["read", "write", "admin"]
@@ -73,6 +74,9 @@ def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) 
         ctx.repository = _lookup_repository(ctx, match_info)
         return
     grant = _require_grant(ctx)
+    installation = ctx.state.installations.get(grant.installation_id)
+    if installation is not None and installation.app_id is not None:
+        ACTING_APP.set(installation.app_id)  # this request's task only
     repository = _lookup_repository(ctx, match_info)
     if repository is not None and not ctx.state.token_covers(grant, repository):
         raise not_found()

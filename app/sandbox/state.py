@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import jwt
@@ -44,6 +45,10 @@ from app.sandbox.models import (
 )
 
 Clock = Callable[[], float]
+
+# The app whose installation token authenticated the request being served (None: the built-in
+# app, as for actors' writes outside requests): its bot is who the request's writes are by.
+ACTING_APP: ContextVar[int | None] = ContextVar("ACTING_APP", default=None)
 
 __all__ = [
     "Account",
@@ -503,7 +508,7 @@ class SimulatedGitHub:
             repo_full_name=repository.full_name,
             head_sha=head_sha,
             name=name,
-            app_id=self.app_id,
+            app_id=self.acting_app_id,
             check_suite_id=suite_id,
             started_at=self.now(),
         )
@@ -522,7 +527,13 @@ class SimulatedGitHub:
 
     @property
     def bot_login(self) -> str:
-        return f"{self.app_slug}[bot]"
+        """The bot of the app acting now (a registered app's, during its requests)."""
+        registered = self.apps.get(ACTING_APP.get() or 0)
+        return f"{registered.slug if registered else self.app_slug}[bot]"
+
+    @property
+    def acting_app_id(self) -> int:
+        return ACTING_APP.get() or self.app_id
 
     def _apply_check_run_patch(self, run: CheckRun, patch: CheckRunPatch) -> bool:
         """Applies the patch; True when it completed the run."""

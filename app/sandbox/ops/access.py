@@ -13,7 +13,7 @@ def bot_login(state: SimulatedGitHub) -> str:
 
 
 def bot_account(state: SimulatedGitHub) -> Account:
-    return ensure_actor(state, f"{state.app_slug}[bot]")
+    return ensure_actor(state, state.bot_login)
 
 
 def ensure_actor(state: SimulatedGitHub, login: str) -> Account:
