@@ -37,6 +37,7 @@ from app.bumps.pull_io import (
 from app.bumps.release_summary import ReleaseView, TargetLine
 from app.bumps.repo_reader import read_manifests, repository_facts
 from app.bumps.version_tag import TagError, version_from_tag
+from app.github.pacing import WINDOW_SECONDS, PaceReached, check_pace
 from app.store.db import Database
 from app.store.manifest_cache import load_scan
 from app.store.propagations import (
@@ -48,7 +49,6 @@ from app.store.propagations import (
     start_propagation,
 )
 
-WINDOW_SECONDS = 60.0
 RETRIED = frozenset({"pending", "failed"})
 
 
@@ -59,14 +59,6 @@ class Release:
     body: str | None = None
     html_url: str | None = None
     prerelease: bool = False
-
-
-class PaceReached(Exception):
-    """The installation opened its PRs-per-minute: the rest waits until `at`."""
-
-    def __init__(self, at: float) -> None:
-        super().__init__(f"PR limit reached until {at}")
-        self.at = at
 
 
 @dataclass
@@ -255,13 +247,8 @@ class Propagation:
     async def _pace(self) -> None:
         now = self.clock()
         async with self.db.reader() as conn:
-            since = await pulls_opened_since(conn, self.installation_id, now - WINDOW_SECONDS)
-        # A PR opened exactly a window ago no longer counts: `continues_at` (its time + the
-        # window) must let the next PR through, not pause again until that same instant.
-        opened = [at for at in since if at > now - WINDOW_SECONDS]
-        limit = self.options.max_prs_per_minute
-        if len(opened) >= limit:
-            raise PaceReached(opened[-limit] + WINDOW_SECONDS)
+            opened = await pulls_opened_since(conn, self.installation_id, now - WINDOW_SECONDS)
+        check_pace(opened, now, self.options.max_prs_per_minute)
 
     async def _record(self, propagation_id: int, line: TargetLine, *, opened: bool = False) -> None:
         self.lines[line.repository] = line

@@ -11,6 +11,7 @@ from gidgethub import BadRequest, RateLimitExceeded
 from gidgethub.abc import GitHubAPI
 
 from app.github.git_writes import BranchTaken
+from app.github.pacing import WINDOW_SECONDS, PaceReached, check_pace
 from app.onboarding.offer import (
     Offer,
     earlier_offer,
@@ -23,7 +24,6 @@ from app.onboarding.offer import (
 from app.store.db import Database
 from app.store.onboarding import load, opened_since, pending, record
 
-WINDOW_SECONDS = 60.0
 DEFAULT_PRS_PER_MINUTE = 10
 ORGANISATION_OFF = "onboarding is off for the organisation (onboarding: false in its .github)"
 
@@ -48,7 +48,7 @@ class OnboardingRun:
             requested = row is not None and row.requested_by is not None
             try:
                 offer = await self._offer(repository, requested)
-            except _PaceReached as paused:
+            except PaceReached as paused:
                 self.continues_at = paused.at
                 return
             await self._record(repository, offer)
@@ -87,9 +87,7 @@ class OnboardingRun:
         now = self.clock()
         async with self.db.reader() as conn:
             opened = await opened_since(conn, self.installation_id, now - WINDOW_SECONDS)
-        if len(opened) >= self.max_per_minute:
-            # A second past the window: at exactly its end, the oldest PR still counts.
-            raise _PaceReached(opened[-self.max_per_minute] + WINDOW_SECONDS + 1.0)
+        check_pace(opened, now, self.max_per_minute)
 
     async def _record(self, repository: str, offer: Offer) -> None:
         self.outcomes[repository] = offer
@@ -103,9 +101,3 @@ class OnboardingRun:
                 pull_number=offer.pull_number,
                 opened=offer.opened,
             )
-
-
-class _PaceReached(Exception):
-    def __init__(self, at: float) -> None:
-        super().__init__(f"onboarding PR limit reached until {at}")
-        self.at = at
