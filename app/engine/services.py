@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cachetools import TTLCache
+
 from app.config.loader import ConfigLoader
 from app.engine.permissions import PermissionCache
 from app.engine.teams import TeamCache
@@ -19,6 +21,10 @@ class EngineServices:
     permissions: PermissionCache
     own_app_id: int
     protections: ProtectionCache = field(default_factory=ProtectionCache)
+    # Installation id -> its repositories' names, listed for onboarding (see app/worker/onboarding).
+    installation_listings: TTLCache[int, list[str]] = field(
+        default_factory=lambda: TTLCache(maxsize=1024, ttl=600)
+    )
 
     @classmethod
     def create(cls, db: Database, clock: Callable[[], float], own_app_id: int) -> EngineServices:

@@ -51,8 +51,7 @@ async def onboard(
     for delivery in deliveries:
         payload = json.loads(delivery.payload)
         if delivery.event == "installation" and delivery.action == "created":
-            # The payload may list only some repositories: the API lists them all.
-            added += [repo["full_name"] for repo in await installation_repositories(api)]
+            added += await _all_repositories(context, api, installation_id)
         elif delivery.event == "installation_repositories" and delivery.action == "added":
             added += [repo["full_name"] for repo in payload.get("repositories_added") or ()]
         elif delivery.event == "issue_comment":
@@ -83,6 +82,20 @@ async def _recorded(context: WorkContext, asked: OnboardRequest) -> Offer | None
     if row is None or row.status == "pending":
         return None
     return Offer(row.status, row.detail or row.status, row.pull_number)
+
+
+async def _all_repositories(
+    context: WorkContext, api: GitHubAPI, installation_id: int
+) -> list[str]:
+    """The payload may list only some repositories: the API lists them all. Kept a while, as a
+    large organisation's onboarding comes back every minute (the PR limit) with the same
+    `installation.created` event, which needs no new listing."""
+    listings = context.engine.installation_listings
+    listed = listings.get(installation_id)
+    if listed is None:
+        listed = [repo["full_name"] for repo in await installation_repositories(api)]
+        listings[installation_id] = listed
+    return listed
 
 
 async def _may_ask(context: WorkContext, api: GitHubAPI, asked: OnboardRequest) -> bool:
