@@ -52,11 +52,17 @@ CI_ONLY = "on: [push, pull_request]\njobs: {}\n"
             id="release published",
         ),
         pytest.param(
-            ["pyproject.toml", ".github/workflows/a.yml", ".github/workflows/b.yml"],
+            [
+                "pyproject.toml",
+                ".github/workflows/a.yml",
+                ".github/workflows/b.yml",
+                ".github/workflows/c.yml",
+            ],
             {
                 "pyproject.toml": "not toml [",
                 ".github/workflows/a.yml": "on: [release\n",
                 ".github/workflows/b.yml": "- a list\n",
+                ".github/workflows/c.yml": "[" * 20_000,
             },
             RepoFacts("acme/x", None, ("python",)),
             id="broken files are no facts",

@@ -91,7 +91,8 @@ def _runs_on_release(text: str) -> bool:
     """Whether a workflow runs when a release is published or a tag is pushed."""
     try:
         workflow = yaml.safe_load(text) if text else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
+        # A hostile file nests deep enough to exhaust the parser's recursion: not a workflow.
         return False
     if not isinstance(workflow, dict):
         return False
