@@ -59,7 +59,7 @@ CI_ONLY = "on: [push, pull_request]\njobs: {}\n"
                 ".github/workflows/c.yml",
             ],
             {
-                "pyproject.toml": "not toml [",
+                "pyproject.toml": "a = " + "[" * 20_000,
                 ".github/workflows/a.yml": "on: [release\n",
                 ".github/workflows/b.yml": "- a list\n",
                 ".github/workflows/c.yml": "[" * 20_000,

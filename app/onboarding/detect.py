@@ -113,7 +113,7 @@ def _package_name(language: str, text: str) -> str | None:
         return None
     try:
         return _NAME_READERS[language](text)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
