@@ -349,3 +349,95 @@ onboarding = Table(
     Column("updated_at", Double, nullable=False),
     Index("ix_onboarding_installation", "installation_id", "status"),
 )
+
+# The ledger of delivery insights (docs/insights.md). No column names a person: repositories,
+# pull request numbers, times, sizes and states only. `repository` is lower-case everywhere.
+
+# One row per pull request: its lifecycle, merged from every webhook and backfill read about it in
+# any order (earliest opened/ready/closed time, merged once, sizes from the newest PR payload).
+pull_lifecycle = Table(
+    "pull_lifecycle",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("base", String(256), nullable=False),
+    Column("opened_at", Double, nullable=False),
+    Column("ready_at", Double),
+    Column("first_review_at", Double),
+    Column("approved_at", Double),
+    Column("merged_at", Double),
+    # The latest time it was closed unmerged, and the latest time it was reopened: it counts as
+    # closed when the first is later than the second.
+    Column("closed_at", Double),
+    Column("reopened_at", Double),
+    Column("first_commit_at", Double),
+    Column("additions", Integer),
+    Column("deletions", Integer),
+    Column("changed_files", Integer),
+    # The PR payload's updated_at that the sizes (and base) come from: an older payload never
+    # overwrites a newer one.
+    Column("sized_at", Double),
+    Column("based_at", Double),
+    Column("review_rounds", Integer, nullable=False, default=0),
+    Column("by_bot", Integer, nullable=False, default=0),
+    Column("merge_sha", String(64)),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_pull_lifecycle_merged", "merged_at"),
+    Index("ix_pull_lifecycle_opened", "opened_at"),
+)
+
+# The reviews submitted on those pull requests (no reviewer: only whether it was the PR's author),
+# so the review figures are computed from them and a redelivered review counts once.
+pull_reviews = Table(
+    "pull_reviews",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("review_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(32), nullable=False),
+    Column("submitted_at", Double, nullable=False),
+    Column("by_author", Integer, nullable=False),
+)
+
+# Deployment statuses (`deployment_status` events, or read by the backfill): one row per status.
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("deployment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("status_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("environment", String(256), nullable=False),
+    Column("sha", String(64), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("at", Double, nullable=False),
+    Index("ix_deployments_at", "at"),
+)
+
+# Each action paasbot carried out that changed something on GitHub (never a dry run or a
+# simulation): rule actions, propagation's PRs opened and closed, onboarding PRs.
+action_ledger = Table(
+    "action_ledger",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("repository", String(256), nullable=False),
+    Column("number", Integer),
+    Column("rule", Text),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("installation_id", BigInteger),
+    Index("ix_action_ledger_at", "at"),
+)
+
+# The teams with push, maintain or admin access to a repository (`GET /repos/{r}/teams`), read at
+# most once a day. A repository read with no such team has one row whose team is "".
+repository_teams = Table(
+    "repository_teams",
+    metadata,
+    Column("repository", String(256), primary_key=True),
+    Column("team", String(256), primary_key=True),
+    Column("permission", String(32), nullable=False),
+    Column("refreshed_at", Double, nullable=False),
+)
