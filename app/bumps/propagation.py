@@ -39,6 +39,7 @@ from app.bumps.repo_reader import read_manifests, repository_facts
 from app.bumps.version_tag import TagError, version_from_tag
 from app.github.pacing import WINDOW_SECONDS, PaceReached, check_pace
 from app.store.db import Database
+from app.store.ledger import record_action
 from app.store.manifest_cache import load_scan
 from app.store.propagations import (
     add_targets,
@@ -201,6 +202,7 @@ class Propagation:
         line = TargetLine(repository, "opened", detail, pull["html_url"], pull["number"])
         # Recorded before the older PRs are closed: a crash now must not open this one again.
         await self._record(propagation_id, line, opened=True)
+        await self._ledger(repository, pull["number"], "propagate")
         await add_labels(self.api, repository, pull["number"], self.options.labels)
         await self._supersede(repository, decision, pull["number"], version)
         return line
@@ -243,6 +245,15 @@ class Propagation:
             return
         for old in decision.supersede:
             await close_superseded(self.api, repository, old, number, version)
+            await self._ledger(repository, old.number, "supersede")
+
+    async def _ledger(self, repository: str, number: int, action: str) -> None:
+        """A PR opened or closed, in the insights ledger."""
+        async with self.db.transaction() as conn:
+            await record_action(
+                conn, repository=repository, number=number, action=action, outcome="done",
+                at=self.clock(), installation_id=self.installation_id,
+            )  # fmt: skip
 
     async def _pace(self) -> None:
         now = self.clock()

@@ -18,6 +18,7 @@ from app.engine.conditions import Facts, FactValue
 from app.engine.evaluate import RuleResult
 from app.engine.flapping import flapping_message, is_flapping, with_change
 from app.engine.memory import ActionMemory, PullMemory
+from app.store.ledger import record_action
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,30 @@ class ActionExecutor:
                 _propagate_rate_limit(error)
                 if done:
                     self._count_change(rule, action, remembered)
+                    await self._ledger(shown_rule, action, "failed")
                 reason = f"{change.description}: {_refusal(error)}"
                 return ActionReport(shown_rule, action, "failed", reason, described[:done])
         self._remember(rule, action, remembered, plan, changed=True)
+        await self._ledger(shown_rule, action, "failed" if plan.status is Status.FAILED else "done")
         return ActionReport(shown_rule, action, status, plan.detail, described)
+
+    async def _ledger(self, rule: str, action: str, outcome: str) -> None:
+        """An action that changed something on GitHub, in the insights ledger (a dry run and a
+        simulation change nothing and never get here)."""
+        target = self.target
+        if self.dry_run or self.simulation or target.simulation or target.db is None:
+            return  # (no database: a unit test's bare target)
+        async with target.db.transaction() as conn:
+            await record_action(
+                conn,
+                repository=target.repository,
+                number=target.number,
+                rule=rule,
+                action=action,
+                outcome=outcome,
+                at=self.now,
+                installation_id=getattr(target.api, "installation_id", None),
+            )
 
     def _remember(
         self, rule: str, action: str, remembered: ActionMemory, plan: Plan, *, changed: bool

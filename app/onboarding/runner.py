@@ -22,6 +22,7 @@ from app.onboarding.offer import (
     outcome_of,
 )
 from app.store.db import Database
+from app.store.ledger import record_action
 from app.store.onboarding import load, opened_since, pending, record
 
 DEFAULT_PRS_PER_MINUTE = 10
@@ -101,3 +102,8 @@ class OnboardingRun:
                 pull_number=offer.pull_number,
                 opened=offer.opened,
             )
+            if offer.opened:
+                await record_action(
+                    conn, repository=repository, number=offer.pull_number, action="onboard",
+                    outcome="done", at=self.clock(), installation_id=self.installation_id,
+                )  # fmt: skip

@@ -11,6 +11,7 @@ from app.routing.plan import BaseLookup, HeadLookup, Lookup, RoutingPlan, plan_r
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 from app.store.config_generations import bump_generations
 from app.store.deliveries import StoredDelivery
+from app.store.ledger import record_facts
 from app.store.manifest_cache import mark_stale
 from app.store.pull_index import (
     apply_index_changes,
@@ -53,6 +54,8 @@ class Router:
             await bump_generations(conn, plan.config_changes, now)
         if plan.default_branch_pushes:
             await mark_stale(conn, plan.default_branch_pushes)
+        if plan.ledger:
+            await record_facts(conn, plan.ledger, now)
         targets = list(plan.subjects)
         for lookup in plan.lookups:
             targets.extend(await self._resolve(conn, plan, lookup, allow_sync=True))

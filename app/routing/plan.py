@@ -7,6 +7,7 @@ from typing import Any
 
 from app.config.paths import CONFIG_PATHS
 from app.engine.commands import parse_command
+from app.insights.ledger_facts import Fact, ledger_facts
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 
 HANDLED_EVENTS = frozenset(
@@ -75,6 +76,8 @@ class RoutingPlan:
     config_changes: list[str] = field(default_factory=list)
     # Repositories whose default branch a push moved (any push): their manifest scans are stale.
     default_branch_pushes: list[str] = field(default_factory=list)
+    # What the ledger of delivery insights keeps of the delivery (app/store/ledger.py).
+    ledger: list[Fact] = field(default_factory=list)
 
 
 def installation_id_of(payload: dict[str, Any]) -> int | None:
@@ -96,6 +99,7 @@ def plan_routing(event: str, payload: dict[str, Any], *, own_app_id: int) -> Rou
     planner = _PLANNERS.get(event)
     if planner is not None:
         planner(plan, payload, own_app_id)
+    plan.ledger = ledger_facts(event, payload)
     return plan
 
 
