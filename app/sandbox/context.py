@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from app.sandbox.models import IssuedToken, RecordedRequest, Repository
+from app.sandbox.oauth import UserToken
 from app.sandbox.state import SimulatedGitHub
 
 API_PREFIX = "/api/v3"
@@ -44,6 +45,7 @@ class RequestContext:
     grant: IssuedToken | None = None
     repository: Repository | None = None
     app_id: int | None = None  # the app whose JWT authenticated an Auth.APP route
+    user_token: UserToken | None = None  # the user token that authenticated an Auth.USER route
 
     def require_grant(self) -> IssuedToken:
         """The installation token of a route that the guard authenticated with one."""

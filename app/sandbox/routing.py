@@ -18,7 +18,8 @@ from app.sandbox.errors import (
     requires_authentication,
 )
 from app.sandbox.models import IssuedToken, Repository
-from app.sandbox.security import verify_app_jwt
+from app.sandbox.oauth import UserToken, resolve_user_token
+from app.sandbox.security import TOKEN_SCHEMES, verify_app_jwt
 from app.sandbox.state import ACTING_APP
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,6 +32,7 @@ class Auth(enum.Enum):
     APP = "app"
     INSTALLATION = "installation"
     NONE = "none"  # no authentication (the app-manifest conversion)
+    USER = "user"  # a GitHub App's user-to-server token (app/sandbox/oauth.py)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) 
         ctx.app_id = verify_app_jwt(ctx.state, ctx.credentials)
         ctx.repository = _lookup_repository(ctx, match_info)
         return
+    if route.auth is Auth.USER:
+        ctx.user_token = _require_user_token(ctx)
+        return
     grant = _require_grant(ctx)
     installation = ctx.state.installations.get(grant.installation_id)
     if installation is not None and installation.app_id is not None:
@@ -94,6 +99,18 @@ def _require_grant(ctx: RequestContext) -> IssuedToken:
         return ctx.grant
     if ctx.credentials is None:
         raise requires_authentication()
+    raise bad_credentials()
+
+
+def _require_user_token(ctx: RequestContext) -> UserToken:
+    if ctx.credentials is None:
+        raise requires_authentication()
+    if ctx.credentials.scheme in TOKEN_SCHEMES:
+        token = resolve_user_token(ctx.state, ctx.credentials.value)
+        if token is not None:
+            return token
+    if ctx.grant is not None:  # an installation token acts for no user
+        raise forbidden_for_integration()
     raise bad_credentials()
 
 

@@ -13,6 +13,7 @@ from app.sandbox.context import API_PREFIX, STATE_KEY
 from app.sandbox.graphql_routes import GRAPHQL_PATH, add_graphql_routes
 from app.sandbox.manifest_routes import add_manifest_routes
 from app.sandbox.middleware import simulator_middleware
+from app.sandbox.oauth_routes import add_oauth_routes
 from app.sandbox.oidc import ActionsOidc
 from app.sandbox.oidc_routes import add_oidc_routes
 from app.sandbox.routes import ROUTES
@@ -46,6 +47,7 @@ def create_simulator_app(
     add_graphql_routes(app)
     add_oidc_routes(app, oidc or ActionsOidc(state))
     add_manifest_routes(app)
+    add_oauth_routes(app)
     add_view_routes(app)
     if webhook is not None:
         app.cleanup_ctx.append(_webhook_lifecycle(webhook))

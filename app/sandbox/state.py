@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -43,6 +45,9 @@ from app.sandbox.models import (
     new_token_value,
     repo_key,
 )
+
+if TYPE_CHECKING:
+    from app.sandbox.oauth import OAuthCode, UserToken
 
 Clock = Callable[[], float]
 
@@ -106,6 +111,12 @@ class SimulatedGitHub:
     apps: dict[int, RegisteredApp] = field(default_factory=dict)
     manifest_codes: dict[str, ManifestCode] = field(default_factory=dict)
     web_user: str = "ghe-admin"
+    # The built-in app's OAuth client credentials (user-to-server tokens: app/sandbox/oauth.py),
+    # the one-time codes of authorisations, and the user tokens issued for them.
+    client_id: str = field(default_factory=lambda: "Iv1." + secrets.token_hex(8))
+    client_secret: str = field(default_factory=lambda: secrets.token_hex(20), repr=False)
+    oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
+    user_tokens: dict[str, UserToken] = field(default_factory=dict, repr=False)
     faults: FaultPlan = field(init=False)
     private_key_pem: str = field(init=False, repr=False)
     public_key_pem: str = field(init=False, repr=False)

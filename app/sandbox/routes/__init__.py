@@ -21,6 +21,7 @@ from app.sandbox.routes import (
     reviews,
     statuses,
     teams,
+    user,
     users,
 )
 from app.sandbox.routing import Route
@@ -44,6 +45,7 @@ ROUTES: tuple[Route, ...] = (
     *commits.ROUTES,
     *teams.ROUTES,
     *users.ROUTES,
+    *user.ROUTES,
     *releases.ROUTES,
 )
 
