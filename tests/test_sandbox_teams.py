@@ -223,3 +223,33 @@ async def test_add_team_helper(world: World) -> None:
         add_team(world.state, "acme", "orphan", parent="nope")
     with pytest.raises(ValueError, match="unknown role"):
         add_collaborator(world.state, REPO, "zoe", "owner")
+
+
+async def test_a_repositorys_teams_with_their_role_inherited_from_parents(org: World) -> None:
+    state = org.state
+    grant_team_access(state, "acme", "platform", REPO, "read")
+    grant_team_access(state, "acme", "backend", REPO, "maintain")
+    grant_team_access(state, "acme", "frontend", REPO, "write")
+    reply = await org.get(f"/repos/{REPO}/teams")
+    assert reply.status == 200, reply.body
+    got = [(team["slug"], team["permission"]) for team in reply.body]
+    # db inherits backend's role; frontend keeps its own, higher than platform's.
+    assert got == [
+        ("backend", "maintain"),
+        ("db", "maintain"),
+        ("frontend", "push"),
+        ("platform", "pull"),
+    ]
+    assert reply.body[2]["permissions"] == {
+        "pull": True, "triage": True, "push": True, "maintain": False, "admin": False,
+    }  # fmt: skip
+    paged = await org.get(f"/repos/{REPO}/teams?per_page=3&page=2")
+    assert [team["slug"] for team in paged.body] == ["platform"]
+
+
+async def test_listing_a_repositorys_teams_needs_the_administration_permission(
+    org: World,
+) -> None:
+    token = await org.token_with({"metadata": "read", "members": "read"})
+    reply = await org.call("GET", f"/repos/{REPO}/teams", token=token)
+    assert reply.status == 403, reply.body

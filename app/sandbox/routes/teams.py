@@ -14,6 +14,12 @@ from app.sandbox.serializers import account_json, team_json
 from app.sandbox.serializers_people import team_full_json
 
 READ_MEMBERS = Permission("members", "read")
+# GitHub asks an app for the administration permission to list a repository's teams.
+READ_ADMINISTRATION = Permission("administration", "read")
+# A role as the `permission` field of a repository's team names it.
+ROLE_PERMISSIONS = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain",
+                    "admin": "admin"}  # fmt: skip
+ROLE_ORDER = ("read", "triage", "write", "maintain", "admin")
 MEMBER_ROLES = frozenset({"member", "all"})  # the simulator has no team maintainers
 NOT_A_MEMBER = "User does not exist or is not a member of the organization"
 
@@ -74,7 +80,47 @@ async def check_org_member(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+def _role_on(ctx: RequestContext, team: Team, key: str) -> str | None:
+    """The team's role on the repository: its own, or the highest of its parents' (inherited)."""
+    roles = []
+    current: Team | None = team
+    while current is not None:
+        if key in current.repositories:
+            roles.append(current.repositories[key])
+        parent = current.parent_slug
+        current = None if parent is None else find_team(ctx.state, current.org, parent)
+    return max(roles, key=ROLE_ORDER.index) if roles else None
+
+
+async def list_repository_teams(request: web.Request) -> web.Response:
+    """`GET /repos/{owner}/{repo}/teams`: the teams with access to the repository, each with its
+    role on it as `permission` (pull, triage, push, maintain, admin)."""
+    ctx = context(request)
+    repository = ctx.require_repository()
+    key = repository.full_name.lower()
+    found = [
+        (team, role)
+        for team in teams_of(ctx.state, repository.owner)
+        if (role := _role_on(ctx, team, key)) is not None
+    ]
+    page, headers = paginate(found, request.query, request.url)
+    body = []
+    for team, role in page:
+        entry = team_json(ctx.state, ctx.urls, team.org, team.slug)
+        entry["permission"] = ROLE_PERMISSIONS[role]
+        entry["permissions"] = {
+            name: ROLE_ORDER.index(role) >= ROLE_ORDER.index(level)
+            for name, level in (("pull", "read"), ("triage", "triage"), ("push", "write"),
+                                ("maintain", "maintain"), ("admin", "admin"))
+        }  # fmt: skip
+        body.append(entry)
+    return json_response(body, headers=headers)
+
+
 ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET", "/repos/{owner}/{repo}/teams", list_repository_teams, permission=READ_ADMINISTRATION
+    ),
     Route("GET", "/orgs/{org}/teams", list_teams, permission=READ_MEMBERS),
     Route("GET", "/orgs/{org}/teams/{team_slug}", get_team, permission=READ_MEMBERS),
     Route(
