@@ -48,6 +48,7 @@ settings (environment variables):
                        https://token.actions.githubusercontent.com, or with GHE_HOST
                        GHE_PROTOCOL://GHE_HOST/_services/token); off: upload tokens only
   OIDC_AUDIENCE        the audience those tokens must be for (default paasbot)
+  METRICS_TOKEN        a bearer token GET /metrics requires (default: none, /metrics is open)
 """
 
 
@@ -237,7 +238,8 @@ def _serve(args: argparse.Namespace) -> int:
     if setup_needed(os.environ):
         return run_setup_mode(os.environ, host=args.host)
     settings = load_settings()
-    configure_logging(settings.log_level, secrets=[settings.webhook_secret, settings.private_key])
+    secrets = [settings.webhook_secret, settings.private_key, settings.metrics_token or ""]
+    configure_logging(settings.log_level, secrets=secrets)
     if not args.no_migrate:
         upgrade(settings.database_url)
     app = create_web_app(Paasbot(settings))

@@ -167,7 +167,11 @@ class Intake:
                 for delivery in pending:
                     if routed and self._intake_waiting():
                         break
-                    with log_context(delivery=delivery.id, repository=delivery.repository):
+                    with log_context(
+                        delivery=delivery.id,
+                        installation=delivery.installation_id,
+                        repository=delivery.repository,
+                    ):
                         try:
                             plan = self.router.plan(delivery)
                         except Exception:

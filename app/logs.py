@@ -1,5 +1,6 @@
-"""Structured logs: one JSON object per line, with the delivery, installation, repository and
-subject of the work in progress taken from context variables, and known secrets masked."""
+"""Structured logs: one JSON object per line, with the delivery, installation, repository, pull
+request and subject of the work in progress taken from context variables, and known secrets
+masked."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 LOG_CONTEXT: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "paasbot_log_context", default=MappingProxyType({})
 )
-CONTEXT_KEYS = ("delivery", "installation", "repository", "subject")
+CONTEXT_KEYS = ("delivery", "installation", "repository", "pull", "subject")
 _TOKEN_PATTERN = re.compile(r"\b(gh[opsu]_[A-Za-z0-9]{8,}|v1\.[0-9a-f]{40})\b")
 _PEM_PATTERN = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S

@@ -7,9 +7,12 @@ import logging
 import aiohttp
 
 from app.engine.services import EngineServices
+from app.github.calls import CallCounter
 from app.github.client import ClientPolicy, GitHubApp
 from app.intake import Intake
+from app.metrics import Metrics
 from app.routing.apply import Router, RouterPolicy
+from app.routing.subjects import SubjectKind
 from app.settings import Settings
 from app.store.db import Database
 from app.store.notify import WorkListener
@@ -36,6 +39,9 @@ class Paasbot:
         )
         self.router = Router(self.queue, RouterPolicy(own_app_id=settings.app_id))
         self.intake = Intake(self.db, self.router)
+        # This app's own registry (GET /metrics), never prometheus_client's global one.
+        self.metrics = Metrics()
+        self.metrics.watch_queue(self.queue.due_depth, [kind.value for kind in SubjectKind])
         self._client_policy = client_policy or ClientPolicy(
             rate_limit_reserve=settings.rate_limit_reserve
         )
@@ -51,6 +57,7 @@ class Paasbot:
             base_url=self.settings.github_api_url,
             app_id=self.settings.app_id,
             private_key=self.settings.private_key,
+            counter=CallCounter(observer=self.metrics.api_call),
             policy=self._client_policy,
         )
         # Deliveries stored before a crash but never routed are routed first.
@@ -60,7 +67,11 @@ class Paasbot:
         engine = EngineServices.create(self.db, self.queue.clock, self.settings.app_id)
         context = WorkContext(self.db, self.queue, self.router, self.github, engine)
         self.pool = WorkerPool(
-            context, HANDLERS, concurrency=self.settings.workers, wake=self.intake.work_available
+            context,
+            HANDLERS,
+            concurrency=self.settings.workers,
+            wake=self.intake.work_available,
+            metrics=self.metrics,
         )
         self.pool.start()
         if self.db.is_postgres:

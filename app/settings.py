@@ -42,6 +42,8 @@ class Settings:
     report_max_bytes: int
     oidc_issuer: str | None  # None: GitHub Actions OIDC tokens are not accepted
     oidc_audience: str
+    # A bearer token for GET /metrics; None: the endpoint is open.
+    metrics_token: str | None = None
 
     @property
     def github_api_url(self) -> str:
@@ -77,6 +79,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         report_max_bytes=_positive_int(env, "REPORT_MAX_BYTES", 50 * 1024 * 1024),
         oidc_issuer=_oidc_issuer(env, default_oidc_issuer(ghe_host, ghe_protocol)),
         oidc_audience=env.get("OIDC_AUDIENCE", "").strip() or DEFAULT_OIDC_AUDIENCE,
+        metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
     )
 
 

@@ -31,6 +31,7 @@ from app.engine.services import EngineServices
 from app.engine.summary import SummaryView, is_unconfigured, summary_content
 from app.engine.teams import TeamDirectory
 from app.github.checks import publish_check_run
+from app.metrics import record_actions
 from app.reports.coverage_model import ReportError
 from app.reports.pull_coverage import Computed, pull_coverage
 from app.store.db import Database
@@ -194,7 +195,10 @@ class PullEvaluation:
             self.now,
             simulation=self.simulation,
         )
-        return results, await executor.run(results), facts
+        reports = await executor.run(results)
+        if not self.simulation:
+            record_actions(reports)
+        return results, reports, facts
 
 
 async def coverage_facts(target: PullTarget, rules: list[Rule]) -> dict[str, FactValue]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -60,16 +61,29 @@ class CallTally:
     calls: int = 0
 
 
+# (installation, method, endpoint template, status or None, response headers or None)
+CallObserver = Callable[[int | None, str, str, int | None, Mapping[str, str] | None], None]
+
+
 class CallCounter:
     """Accumulates counts in memory (one event loop, no locking); the worker drains them into
     the database."""
 
-    def __init__(self) -> None:
+    def __init__(self, observer: CallObserver | None = None) -> None:
         self._stats: dict[CallKey, CallStats] = {}
+        # Told of every call as it is made, with the answer's headers (the metrics).
+        self.observer = observer
 
     def record(
-        self, installation_id: int | None, method: str, endpoint: str, status: int | None
+        self,
+        installation_id: int | None,
+        method: str,
+        endpoint: str,
+        status: int | None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        if self.observer is not None:
+            self.observer(installation_id, method, endpoint, status, headers)
         key = CallKey(installation_id, CURRENT_SUBJECT.get(), method, endpoint)
         stats = self._stats.setdefault(key, CallStats())
         stats.calls += 1

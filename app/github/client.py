@@ -78,7 +78,7 @@ class InstrumentedAPI(gidgethub.aiohttp.GitHubAPI):
                     raise GitHubUnavailable(f"{method} {endpoint}: {type(exc).__name__}") from exc
                 await self._pause(attempt, method, endpoint, type(exc).__name__)
                 continue
-            self._counter.record(self.installation_id, method, endpoint, status)
+            self._counter.record(self.installation_id, method, endpoint, status, response_headers)
             if status < 500 or attempt == attempts:
                 return status, response_headers, data
             await self._pause(attempt, method, endpoint, f"HTTP {status}")

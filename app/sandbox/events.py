@@ -54,5 +54,6 @@ Subscriber = Callable[[SimEvent], None]
 #                                an issue was given a name the repository had no label for).
 # release.<action>               subject Release. created, published, released, prereleased,
 #                                edited, deleted.
+# deployment_status.created      subject DeploymentStatus; details: deployment (Deployment).
 # installation.<action>          subject Installation; details: repositories (list[Repository]).
 # installation_repositories.<a>  subject Installation; details: added, removed (list[Repository]).

@@ -406,3 +406,31 @@ class RecordedRequest:
     installation_id: int | None = None
     fault: str | None = None
     counted: bool = False
+
+
+@dataclass
+class DeploymentStatus:
+    id: int
+    state: str  # error | failure | inactive | in_progress | queued | pending | success
+    environment: str
+    creator: str
+    created_at: float
+    description: str = ""
+    log_url: str = ""
+    environment_url: str = ""
+
+
+@dataclass
+class Deployment:
+    id: int
+    repo_full_name: str
+    sha: str
+    ref: str
+    environment: str
+    creator: str
+    created_at: float
+    updated_at: float
+    task: str = "deploy"
+    description: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    statuses: list[DeploymentStatus] = field(default_factory=list)  # oldest first

@@ -28,6 +28,7 @@ from app.sandbox.models import (
     CheckRun,
     CheckRunPatch,
     CommitStatus,
+    Deployment,
     Installation,
     Issue,
     IssueComment,
@@ -98,6 +99,7 @@ class SimulatedGitHub:
     review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     reactions: dict[int, Reaction] = field(default_factory=dict)
     statuses: list[CommitStatus] = field(default_factory=list)
+    deployments: dict[int, Deployment] = field(default_factory=dict)
     releases: dict[int, Release] = field(default_factory=dict)
     subscribers: list[Subscriber] = field(default_factory=list)
     published: list[SimEvent] = field(default_factory=list)

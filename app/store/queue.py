@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.metrics import QueueDepth
 from app.routing.subjects import SubjectKind, SubjectRef
 from app.store.db import Database
 from app.store.dialect import insert_for
@@ -334,6 +335,24 @@ class WorkQueue:
             )
         candidates = [t for t in (due, lease_end) if t is not None]
         return min(candidates) if candidates else None
+
+    async def due_depth(self) -> QueueDepth:
+        """For the metrics: due subjects no worker holds, per kind, and the oldest due time.
+        One grouped query over the due_at index."""
+        now = self.clock()
+        c = subjects.c
+        unleased = or_(c.lease_until.is_(None), c.lease_until < now)
+        query = (
+            select(c.kind, func.count(), func.min(c.due_at))
+            .where(c.due_at.is_not(None), c.due_at <= now, unleased)
+            .group_by(c.kind)
+        )
+        async with self.db.reader() as conn:
+            rows = (await conn.execute(query)).all()
+        return QueueDepth(
+            due={kind: count for kind, count, _ in rows},
+            oldest_due_at={kind: oldest for kind, _, oldest in rows if oldest is not None},
+        )
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(

@@ -12,10 +12,17 @@ from app.reports.tokens import UploadMethod, secret_token_method
 from app.service import Paasbot
 from app.settings import Settings
 from app.web.health import DATABASE, healthz, readyz
+from app.web.metrics import MetricsEndpoint, add_metrics_route
 from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
 from app.web.simulate import SIMULATIONS, Simulations, add_simulate_routes
-from app.web.webhooks import INTAKE, WEBHOOK_CONFIG, WebhookConfig, handle_webhook
+from app.web.webhooks import (
+    INTAKE,
+    WEBHOOK_CONFIG,
+    WEBHOOK_METRICS,
+    WebhookConfig,
+    handle_webhook,
+)
 
 WEBHOOK_PATH = "/api/github/webhooks"
 BOT = web.AppKey("paasbot", Paasbot)
@@ -44,6 +51,8 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get(SCHEMA_PATH, paasbot_schema)
+    app[WEBHOOK_METRICS] = bot.metrics
+    add_metrics_route(app, MetricsEndpoint(bot.metrics, bot.settings.metrics_token))
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await bot.start(workers=run_workers)

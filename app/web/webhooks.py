@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.intake import Intake
+from app.intake import Intake, IntakeOutcome
 from app.logs import fields, log_context
+from app.metrics import Metrics
 from app.routing.plan import HANDLED_EVENTS, installation_id_of, repository_of
 from app.store.deliveries import StoredDelivery
 from app.web.signature import signature_is_valid
@@ -30,6 +31,7 @@ class WebhookConfig:
 
 WEBHOOK_CONFIG = web.AppKey("webhook_config", WebhookConfig)
 INTAKE = web.AppKey("intake", Intake)
+WEBHOOK_METRICS = web.AppKey("webhook_metrics", Metrics)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -37,6 +39,29 @@ def _error(status: int, message: str) -> web.Response:
 
 
 async def handle_webhook(request: web.Request) -> web.Response:
+    response = await _handle(request)
+    metrics = request.app.get(WEBHOOK_METRICS)
+    if metrics is not None:
+        _count(metrics, request, response)
+    return response
+
+
+def _count(metrics: Metrics, request: web.Request, response: web.Response) -> None:
+    """accepted | duplicate | ignored (ping, events paasbot does not handle) | refused (anything
+    not stored: bad signature, malformed, too large, the database unavailable). The event is
+    only named from a signed request (an unsigned one could name anything)."""
+    event = request.headers.get("X-GitHub-Event", "") if request.get(_SIGNED) else ""
+    named = event if _EVENT_NAME.match(event) else "unknown"
+    metrics.delivery(named, request.get(_ACTION), request.get(_OUTCOME, "refused"))
+
+
+# What the handler learnt, for the metrics (request-scoped keys).
+_SIGNED = "paasbot_webhook_signed"
+_ACTION = "paasbot_webhook_action"
+_OUTCOME = "paasbot_webhook_outcome"
+
+
+async def _handle(request: web.Request) -> web.Response:
     config = request.app[WEBHOOK_CONFIG]
     body = await _read_capped(request, config.max_bytes)
     if body is None:
@@ -44,6 +69,7 @@ async def handle_webhook(request: web.Request) -> web.Response:
     if not signature_is_valid(config.secret, body, request.headers.get("X-Hub-Signature-256")):
         log.warning("webhook signature missing or wrong", extra=fields(remote=request.remote))
         return _error(401, "X-Hub-Signature-256 is missing or does not match the payload")
+    request[_SIGNED] = True
     event = request.headers.get("X-GitHub-Event", "")
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not _EVENT_NAME.match(event):
@@ -56,23 +82,40 @@ async def handle_webhook(request: web.Request) -> web.Response:
         return _error(400, f"payload is not valid JSON: {exc}")
     if not isinstance(payload, dict):
         return _error(400, "payload must be a JSON object")
+    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    request[_ACTION] = action
     with log_context(
         delivery=delivery_id,
         installation=installation_id_of(payload),
         repository=repository_of(payload),
+        pull=_pull_number(payload),
     ):
-        return await _accept(request.app[INTAKE], event, delivery_id, payload, body)
+        response, request[_OUTCOME] = await _accept(
+            request.app[INTAKE], event, delivery_id, payload, body
+        )
+    return response
+
+
+def _pull_number(payload: dict) -> int | None:
+    """The PR (or issue) a delivery is about, for the log lines."""
+    for key in ("pull_request", "issue"):
+        item = payload.get(key)
+        if isinstance(item, dict) and isinstance(item.get("number"), int):
+            return item["number"]
+    return None
 
 
 async def _accept(
     intake: Intake, event: str, delivery_id: str, payload: dict, body: bytes
-) -> web.Response:
+) -> tuple[web.Response, str]:
+    """The answer, and the outcome the metrics count."""
     if event == "ping":
-        return web.json_response({"msg": "pong", "zen": payload.get("zen")}, status=200)
+        return web.json_response({"msg": "pong", "zen": payload.get("zen")}, status=200), "ignored"
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
     if event not in HANDLED_EVENTS:
         log.debug("event ignored", extra=fields(event=event, action=action))
-        return web.json_response({"status": "ignored", "event": event}, status=202)
+        answer = web.json_response({"status": "ignored", "event": event}, status=202)
+        return answer, "ignored"
     delivery = StoredDelivery(
         id=delivery_id,
         event=event,
@@ -87,7 +130,7 @@ async def _accept(
     except (SQLAlchemyError, OSError):
         # Never acknowledge what was not stored: GitHub shows the failure and it can be redelivered.
         log.exception("delivery not stored")
-        return _error(503, "the delivery could not be stored; redeliver it later")
+        return _error(503, "the delivery could not be stored; redeliver it later"), "refused"
     log.info(
         "delivery accepted",
         extra=fields(
@@ -96,7 +139,8 @@ async def _accept(
             outcome=outcome.value,
         ),
     )
-    return web.json_response({"status": outcome.value}, status=202)
+    counted = "duplicate" if outcome is IntakeOutcome.DUPLICATE else "accepted"
+    return web.json_response({"status": outcome.value}, status=202), counted
 
 
 async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:

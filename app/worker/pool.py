@@ -7,11 +7,13 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Mapping
 
 from app.github.calls import CALL_TALLY, CURRENT_SUBJECT, CallTally
 from app.github.errors import RescheduleRequired
 from app.logs import fields, log_context
+from app.metrics import ACTIVE_METRICS, Metrics
 from app.routing.subjects import SubjectKind
 from app.store.api_calls import save_call_counts
 from app.store.queue import Claim
@@ -34,8 +36,10 @@ class WorkerPool:
         concurrency: int,
         wake: asyncio.Event | None = None,
         name: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.context = context
+        self.metrics = metrics
         self.handlers = dict(handlers)
         self.concurrency = concurrency
         self.wake = wake or asyncio.Event()
@@ -89,19 +93,26 @@ class WorkerPool:
         tally = CallTally()
         CALL_TALLY.set(tally)
         CURRENT_SUBJECT.set(claim.key)
+        ACTIVE_METRICS.set(self.metrics)
+        started = time.monotonic()
+        result = "failed"
         with log_context(
             subject=claim.key,
+            delivery=_latest_delivery(claim),
             installation=claim.ref.installation_id,
             repository=claim.ref.repository,
+            pull=claim.ref.number,
         ):
             try:
                 outcome = await self._run_leased(claim)
             except RescheduleRequired as exc:
+                result = "rescheduled"
                 await self.context.queue.reschedule(
                     claim, exc.at, exc.reason, api_calls=tally.calls
                 )
                 log.warning("subject rescheduled", extra=fields(reason=exc.reason, until=exc.at))
             except LeaseLost:
+                result = "lease_lost"
                 log.error("lease lost during evaluation; another worker has the subject")
             except Exception as exc:
                 retry_at = await self.context.queue.fail(
@@ -111,6 +122,7 @@ class WorkerPool:
                     "evaluation failed", extra=fields(retry_at=retry_at, attempt=claim.attempts + 1)
                 )
             else:
+                result = outcome.status
                 done = await self.context.queue.complete(
                     claim, outcome=outcome.status, api_calls=tally.calls, detail=outcome.detail
                 )
@@ -123,6 +135,9 @@ class WorkerPool:
                         recorded=done,
                     ),
                 )
+            if self.metrics is not None:
+                elapsed = time.monotonic() - started
+                self.metrics.evaluation(claim.ref.kind.value, result, elapsed)
             await self._flush_counts()
 
     async def _run_leased(self, claim: Claim) -> Outcome:
@@ -157,3 +172,10 @@ class WorkerPool:
             await save_call_counts(self.context.db, counts, self.context.now())
         except Exception:
             log.exception("saving API call counts failed", extra=fields(rows=len(counts)))
+
+
+def _latest_delivery(claim: Claim) -> str | None:
+    """The delivery that woke the subject last (an evaluation takes the events of a burst
+    together; the earlier ones are in the delivery's routing lines)."""
+    latest = max(claim.events, key=lambda event: event.id, default=None)
+    return latest.delivery_id if latest is not None else None

@@ -8,6 +8,7 @@ from app.sandbox.routes import (
     checks,
     commits,
     contents,
+    deployments,
     git_objects,
     git_refs,
     issues,
@@ -47,6 +48,7 @@ ROUTES: tuple[Route, ...] = (
     *users.ROUTES,
     *user.ROUTES,
     *releases.ROUTES,
+    *deployments.ROUTES,
 )
 
 __all__ = ["ROUTES"]

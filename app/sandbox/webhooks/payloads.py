@@ -28,6 +28,7 @@ from app.sandbox.serializers import (
     repository_times,
     team_json,
 )
+from app.sandbox.serializers_deployments import deployment_json, deployment_status_json
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.timefmt import iso8601
 from app.sandbox.webhooks.shapes import (
@@ -309,6 +310,14 @@ def release_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json
     return _changes(event) | {"release": release_json(state, urls, event.subject)}
 
 
+def deployment_status_payload(state: SimulatedGitHub, urls: Urls, event: SimEvent) -> Json:
+    deployment = event.details["deployment"]
+    return {
+        "deployment_status": deployment_status_json(state, urls, deployment, event.subject),
+        "deployment": deployment_json(state, urls, deployment),
+    }
+
+
 # --- installations ---------------------------------------------------------------------------
 
 
@@ -355,6 +364,7 @@ BUILDERS: dict[str, Builder] = {
     "issues": issues_payload,
     "label": label_payload,
     "release": release_payload,
+    "deployment_status": deployment_status_payload,
     "installation": installation_payload,
     "installation_repositories": installation_repositories_payload,
 }
