@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+from gidgethub.abc import GitHubAPI
+
 from app.actions.base import PullTarget
 from app.engine.pull_evaluation import PullEvaluation, wakeup_from
 from app.engine.snapshot import PullRequestSnapshot
+from app.insights.ledger_reads import record_closed_pull, refresh_teams
 from app.routing.plan import IndexRemoval, IndexUpsert
 from app.store.deliveries import load_deliveries
 from app.store.merge_queue import leave_queue
@@ -14,6 +19,7 @@ from app.store.review_ledger import complete_requests
 from app.worker.context import Outcome, WorkContext
 
 CLOSING_EVENT = "pull_request.closed"
+log = logging.getLogger(__name__)
 
 
 async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
@@ -34,6 +40,10 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         async with context.db.transaction() as conn:
             await complete_requests(conn, ref.repository, ref.number, (), context.now())
             await leave_queue(conn, ref.repository, ref.number)
+        # The insights ledger: the closed PR as GitHub shows it, and a merged PR's first commit.
+        await record_closed_pull(
+            api, context.db, ref.repository, await snapshot.pull(), context.now()
+        )
         # A closed PR is evaluated once more, when it closes (for rules on `merged` or
         # `on: [pull_request.closed]`); later events about it are ignored.
         if CLOSING_EVENT not in wakeup.events:
@@ -55,7 +65,17 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         target, context.engine, context.db, claim.key, wakeup, context.now()
     )
     written = await evaluation.run()
+    await _refresh_teams(api, context, ref.repository)
     return Outcome("evaluated", f"summary {written} on {head_sha[:12]}")
+
+
+async def _refresh_teams(api: GitHubAPI, context: WorkContext, repository: str) -> None:
+    """The repository's teams for the insights, at most once a day; the evaluation is done, so
+    a failure here is only logged (the next evaluation tries again)."""
+    try:
+        await refresh_teams(api, context.db, repository, context.now())
+    except Exception:
+        log.warning("the repository's teams could not be read", exc_info=True)
 
 
 async def _refresh_index(context: WorkContext, claim: Claim, snapshot: PullRequestSnapshot) -> None:
