@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -44,6 +46,17 @@ class Settings:
     oidc_audience: str
     # A bearer token for GET /metrics; None: the endpoint is open.
     metrics_token: str | None = None
+    # The app's OAuth client (login to the /insights dashboard); None: nobody can log in.
+    github_client_id: str | None = None
+    github_client_secret: str | None = field(default=None, repr=False)
+    # Signs the dashboard's login-state cookie (SESSION_SECRET, else derived from WEBHOOK_SECRET).
+    session_secret: str = field(default="", repr=False)
+    # A read-only bearer token for /api/insights that sees every repository; None: none.
+    insights_token: str | None = field(default=None, repr=False)
+    # Engineer minutes one action saves (INSIGHTS_MINUTES_PER_ACTION: "2" or "merge=5,label=1");
+    # the default applies to actions not listed.
+    insights_minutes_per_action: tuple[tuple[str, float], ...] = ()
+    insights_default_minutes: float = 1.0
 
     @property
     def github_api_url(self) -> str:
@@ -80,7 +93,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         oidc_issuer=_oidc_issuer(env, default_oidc_issuer(ghe_host, ghe_protocol)),
         oidc_audience=env.get("OIDC_AUDIENCE", "").strip() or DEFAULT_OIDC_AUDIENCE,
         metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
+        github_client_id=env.get("GITHUB_CLIENT_ID", "").strip() or None,
+        github_client_secret=env.get("GITHUB_CLIENT_SECRET", "").strip() or None,
+        session_secret=env.get("SESSION_SECRET", "").strip()
+        or derived_session_secret(env.get("WEBHOOK_SECRET", "").strip()),
+        insights_token=env.get("INSIGHTS_TOKEN", "").strip() or None,
+        **_minutes_per_action(env),
     )
+
+
+def derived_session_secret(webhook_secret: str) -> str:
+    """A key for the dashboard's cookies from the webhook secret (never the secret itself)."""
+    return hmac.new(webhook_secret.encode(), b"paasbot dashboard sessions", "sha256").hexdigest()
+
+
+def _minutes_per_action(env: Mapping[str, str]) -> dict[str, Any]:
+    raw = env.get("INSIGHTS_MINUTES_PER_ACTION", "").strip()
+    table: list[tuple[str, float]] = []
+    default = 1.0
+    problem = (
+        "INSIGHTS_MINUTES_PER_ACTION must be minutes (such as 2) or action=minutes pairs "
+        f"separated by commas (such as merge=5,label=1,default=1), got {raw!r}"
+    )
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, value = item.rpartition("=")
+        try:
+            minutes = float(value)
+        except ValueError:
+            raise SettingsError(problem) from None
+        if not minutes >= 0 or minutes == float("inf") or (sep and not name.strip()):
+            raise SettingsError(problem)
+        if not sep or name.strip() == "default":
+            default = minutes
+        else:
+            table.append((name.strip(), minutes))
+    return {"insights_minutes_per_action": tuple(table), "insights_default_minutes": default}
 
 
 def default_oidc_issuer(ghe_host: str | None, ghe_protocol: str = "https") -> str:

@@ -88,6 +88,8 @@ async def test_registering_writes_an_env_file_the_app_runs_with(
     values = read_env_file(env_file)
     assert values["APP_ID"] == str(app.id)
     assert values["WEBHOOK_SECRET"] == app.webhook_secret
+    assert values["GITHUB_CLIENT_ID"] == app.client_id
+    assert values["GITHUB_CLIENT_SECRET"] == app.client_secret
     assert values["GHE_HOST"] == host_of(simulator) and values["GHE_PROTOCOL"] == "http"
     assert "\n" not in values["PRIVATE_KEY"] and "\\n" in values["PRIVATE_KEY"]
     assert [path.name for path in env_file.parent.iterdir()] == ["paasbot.env"], "no temp left"

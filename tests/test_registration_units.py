@@ -54,7 +54,8 @@ def test_keys_github_does_not_read_stay_out_of_the_manifest() -> None:
         redirect_url="http://r",
     )
 
-    assert set(manifest) == {"name", "url", "hook_attributes", "redirect_url"}
+    assert set(manifest) == {"name", "url", "hook_attributes", "redirect_url", "callback_urls"}
+    assert manifest["callback_urls"] == ["http://h/oauth/callback"]
 
 
 @pytest.mark.parametrize("url", ["bot.example.com", "ftp://x", "https://x/?a=1", "https://"])
@@ -87,7 +88,13 @@ def test_githubs_urls() -> None:
 
 def test_the_env_file_is_what_the_settings_read(tmp_path: Path, private_key: str) -> None:
     values = credential_values(
-        {"id": 42, "pem": private_key, "webhook_secret": "hush"},
+        {
+            "id": 42,
+            "pem": private_key,
+            "webhook_secret": "hush",
+            "client_id": "Iv1.abc",
+            "client_secret": "shh",
+        },
         ghe_host="ghe.example.com",
         ghe_protocol="https",
     )
@@ -99,6 +106,7 @@ def test_the_env_file_is_what_the_settings_read(tmp_path: Path, private_key: str
     assert path.read_text().startswith("# paasbot\n# line two\nAPP_ID=42\n")
     settings = load_settings(read_env_file(path))
     assert settings.app_id == 42 and settings.webhook_secret == "hush"
+    assert (settings.github_client_id, settings.github_client_secret) == ("Iv1.abc", "shh")
     assert settings.private_key.strip() == private_key.strip()
     assert settings.github_api_url == "https://ghe.example.com/api/v3"
 

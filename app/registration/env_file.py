@@ -30,6 +30,9 @@ def credential_values(
         "APP_ID": str(conversion["id"]),
         "PRIVATE_KEY": str(conversion["pem"]).strip().replace("\n", "\\n"),
         "WEBHOOK_SECRET": str(conversion.get("webhook_secret") or ""),
+        # The app's OAuth client: login to the insights dashboard.
+        "GITHUB_CLIENT_ID": str(conversion.get("client_id") or ""),
+        "GITHUB_CLIENT_SECRET": str(conversion.get("client_secret") or ""),
         "GHE_HOST": ghe_host,
         "GHE_PROTOCOL": ghe_protocol,
     }

@@ -73,6 +73,8 @@ def build_manifest(
     manifest["hook_attributes"] = hook
     manifest["url"] = base
     manifest["redirect_url"] = redirect_url
+    # Where GitHub sends users back after they log in to the insights dashboard (app/web/auth.py).
+    manifest["callback_urls"] = [base + "/oauth/callback"]
     manifest.pop("setup_url", None)  # paasbot has no post-installation page
     return manifest
 

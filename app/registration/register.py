@@ -36,7 +36,8 @@ def add_register_command(commands: argparse._SubParsersAction) -> None:
         description=(
             "Serve a page on http://localhost:PORT that posts paasbot's app manifest (app.yml) "
             "to GitHub Enterprise; once you confirm there, convert the code GitHub returns and "
-            "write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST and GHE_PROTOCOL to ENV_FILE "
+            "write APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GITHUB_CLIENT_ID/SECRET, GHE_HOST and "
+            "GHE_PROTOCOL to ENV_FILE "
             "(mode 0600). Then install the app and run `PAASBOT_ENV_FILE=ENV_FILE paasbot serve`."
         ),
     )
