@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from app.backfill_cli import add_backfill_command
 from app.logs import configure_logging
 from app.registration.register import add_register_command
 from app.settings import (
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_report_commands(commands)
     add_simulate_command(commands)
+    add_backfill_command(commands)
     add_register_command(commands)
     return parser
 
@@ -164,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _token(args)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "backfill":
+            from app.backfill_cli import run_backfill
+
+            configure_logging("warning")
+            return run_backfill(args, os.environ, sys.stdout, sys.stderr)
         if args.command == "upload":
             from app.reports.upload import run_upload
 
