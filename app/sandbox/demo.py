@@ -209,6 +209,8 @@ async def start_paasbot(
             "APP_ID": str(github.state.app_id),
             "PRIVATE_KEY": github.state.private_key_pem,
             "WEBHOOK_SECRET": github.dispatcher.secret,
+            "GITHUB_CLIENT_ID": github.state.client_id,
+            "GITHUB_CLIENT_SECRET": github.state.client_secret,
         }
     settings = load_settings(
         {

@@ -441,3 +441,16 @@ repository_teams = Table(
     Column("permission", String(32), nullable=False),
     Column("refreshed_at", Double, nullable=False),
 )
+
+# Dashboard sessions (app/web/auth.py): a logged-in user and the repositories they could see at
+# login. The cookie holds an opaque random id; only its SHA-256 is stored. No GitHub token is kept.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("login", String(256), nullable=False),
+    Column("repositories", Text, nullable=False),  # JSON list of lower-case owner/name
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)

@@ -11,7 +11,9 @@ from app.reports.oidc import github_actions_oidc_method
 from app.reports.tokens import UploadMethod, secret_token_method
 from app.service import Paasbot
 from app.settings import Settings
+from app.web.auth import LoginConfig, add_login_routes
 from app.web.health import DATABASE, healthz, readyz
+from app.web.insights import add_insights_routes
 from app.web.metrics import MetricsEndpoint, add_metrics_route
 from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
@@ -51,6 +53,9 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get(SCHEMA_PATH, paasbot_schema)
+    # The insights dashboard: login with GitHub, /insights pages, /api/insights.
+    add_login_routes(app, LoginConfig(bot.settings, bot.db))
+    add_insights_routes(app)
     app[WEBHOOK_METRICS] = bot.metrics
     add_metrics_route(app, MetricsEndpoint(bot.metrics, bot.settings.metrics_token))
 
