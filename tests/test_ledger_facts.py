@@ -191,3 +191,15 @@ def test_no_fact_keeps_a_login() -> None:
             text = repr(fact)
             assert "alice" not in text and "bob" not in text
         assert payload == original  # read, never changed
+
+
+def test_the_routing_plan_carries_the_facts_for_the_intake_transaction() -> None:
+    from app.routing.plan import plan_routing
+
+    payload = delivery("opened")
+    assert plan_routing("pull_request", payload, own_app_id=1).ledger == ledger_facts(
+        "pull_request", payload
+    )
+    deployed = plan_routing("deployment_status", deployment_delivery(), own_app_id=1)
+    assert len(deployed.ledger) == 1 and deployed.subjects == []
+    assert plan_routing("push", {"repository": REPO}, own_app_id=1).ledger == []
