@@ -15,6 +15,8 @@ def test_the_manifest_asks_for_what_paasbot_needs() -> None:
     assert permissions["statuses"] == "read"
     assert permissions["members"] == "read"
     assert permissions["metadata"] == "read"
+    assert permissions["deployments"] == "read"
+    assert permissions["administration"] == "read"  # protection and repository teams
     assert set(manifest["default_events"]) == {
         "pull_request",
         "pull_request_review",
