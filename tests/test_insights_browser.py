@@ -21,6 +21,7 @@ import pytest
 
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import add_collaborator
+from app.sandbox.history import HOUR, Moment, ShiftedClock, replay
 from app.sandbox.ops.deployments import create_deployment, create_deployment_status
 from app.sandbox.ops.issues import comments_on
 from app.sandbox.ops.merging import merge_pull
@@ -48,7 +49,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs playwright and Debian's chromium (/usr/bin/chromium; .ci/run installs both)",
 )
 
-HOUR = 3600.0
 ORG = "acme"
 WEB, API, SECRET = f"{ORG}/web", f"{ORG}/api", f"{ORG}/secret"
 VIEWER = "alice"
@@ -60,16 +60,6 @@ rules:
       comment:
         body: "Thanks! paasbot's check on this PR says what every rule does."
 """
-
-
-class ShiftedClock:
-    """Real time, or `offset` seconds away from it while the scenario plays a past moment."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
 
 
 @dataclass
@@ -228,7 +218,7 @@ async def play(stage: Any, clock: ShiftedClock, start: float) -> None:
     moment while it happens), paasbot settling after each."""
     state: SimulatedGitHub = stage.state
     numbers: dict[int, int] = {}
-    moments: list[tuple[float, int, Callable[[], None]]] = []
+    moments: list[Moment] = []
     for index, pull in enumerate(PULLS):
 
         def open_it(index: int = index, pull: Pull = pull) -> None:
@@ -239,31 +229,27 @@ async def play(stage: Any, clock: ShiftedClock, start: float) -> None:
                 pull.repo, f"Change {index}", head_ref=branch, author="erin"
             ).number
 
-        moments.append((pull.opened, 0, open_it))
+        moments.append(Moment(pull.opened, 0, open_it))
         for hour, kind in pull.reviews:
 
             def review_it(index: int = index, pull: Pull = pull, kind: str = kind) -> None:
                 review(state, pull.repo, numbers[index], "bob", kind, "looked at it")
 
-            moments.append((hour, 1, review_it))
+            moments.append(Moment(hour, 1, review_it))
         if pull.merged is not None:
 
             def merge_it(index: int = index, pull: Pull = pull) -> None:
                 merge_pull(state, pull.repo, numbers[index], "squash", by="carol")
 
-            moments.append((pull.merged, 2, merge_it))
+            moments.append(Moment(pull.merged, 2, merge_it))
     for hour, final in DEPLOYMENTS:
 
         def deploy(final: str = final) -> None:
             deployment = create_deployment(state, state.repository(WEB), "main", creator="deployer")
             create_deployment_status(state, deployment, final, creator="deployer")
 
-        moments.append((hour, 3, deploy))
-    for hour, _order, act in sorted(moments, key=lambda m: (m[0], m[1])):
-        clock.offset = start + hour * HOUR - time.time()
-        act()
-        clock.offset = 0.0
-        await stage.settle()
+        moments.append(Moment(hour, 3, deploy))
+    await replay(stage, clock, start, moments)
 
 
 def bot_comments(state: SimulatedGitHub, repos: set[str]) -> int:

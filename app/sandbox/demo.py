@@ -15,9 +15,9 @@ import socket
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import aiohttp
 from aiohttp import web
@@ -28,9 +28,13 @@ from app.reports import ci_env
 from app.reports.upload import OidcCredential, id_token
 from app.sandbox.context import API_PREFIX
 from app.sandbox.events import SimEvent
+from app.sandbox.history import ShiftedClock, replay
 from app.sandbox.models import CheckRun, PullRequest, RecordedRequest
+from app.sandbox.month import month_start
 from app.sandbox.oidc import ActionsOidc
+from app.sandbox.ops.roles import repository_role
 from app.sandbox.scenario import (
+    DEMO_USER,
     REPOSITORY,
     ReportUpload,
     Step,
@@ -40,6 +44,7 @@ from app.sandbox.scenario import (
 )
 from app.sandbox.server import create_simulator_app
 from app.sandbox.state import SimulatedGitHub
+from app.sandbox.timefmt import iso8601
 from app.sandbox.webhooks.dispatcher import WebhookDispatcher
 from app.service import Paasbot
 from app.settings import DEFAULT_OIDC_AUDIENCE, load_settings
@@ -54,6 +59,8 @@ if TYPE_CHECKING:
 APP_SLUG = "paasbot"
 SETTLE_TIMEOUT_SECONDS = 30.0
 DEMO_ACTIONS = ("coverage", "lint", "merge")  # whose news the timeline shows
+HISTORY_SETTLE_HOURS = 24.0  # a past month: paasbot reacts once per simulated day
+HISTORY_COALESCE_SECONDS = 0.0
 MAX_REPEATS = 10  # rounds of a repeated step (CI on new heads) before the demo moves on
 # Where a summary line's list of the merge action's changes starts.
 _CHANGES_SHOWN = re.compile(r" \((?:leave the merge queue|bring #|merge #|label `|set `).*$")
@@ -195,15 +202,19 @@ async def start_paasbot(
     env: Mapping[str, str] | None = None,
     coalesce_seconds: float = 0.2,
     queue_policy: QueuePolicy | None = None,
+    insights_token: str | None = None,
 ) -> DemoStage:
     """paasbot on the address `github` reserved for it, talking to the simulator.
 
     Without `env`, as the simulator's built-in app. With `env` (e.g. the env file `paasbot
     register` wrote: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET), with those settings, except that
     GHE_HOST and GHE_PROTOCOL point at the simulator and DATABASE_URL is `database_url`
-    (COALESCE_SECONDS and LOG_LEVEL default to the stage's unless `env` sets them)."""
+    (COALESCE_SECONDS and LOG_LEVEL default to the stage's unless `env` sets them).
+    `insights_token`: INSIGHTS_TOKEN, the read-only bearer token of `/api/insights`."""
     await upgrade_in_thread(database_url)
     stage_defaults = {"COALESCE_SECONDS": str(coalesce_seconds), "LOG_LEVEL": "warning"}
+    if insights_token is not None:
+        stage_defaults["INSIGHTS_TOKEN"] = insights_token
     if env is None:
         env = {
             "APP_ID": str(github.state.app_id),
@@ -244,6 +255,7 @@ async def start_stage(
     github_port: int = 0,
     conformance: ConformanceChecker | None = None,
     env: Mapping[str, str] | None = None,
+    insights_token: str | None = None,
 ) -> DemoStage:
     """The simulator (sending signed webhooks) and paasbot (talking to the simulator's API), both
     served on loopback. Used by the demo and by the end-to-end tests. `env`: paasbot's settings
@@ -256,6 +268,7 @@ async def start_stage(
             env=env,
             coalesce_seconds=coalesce_seconds,
             queue_policy=queue_policy,
+            insights_token=insights_token,
         )
     except BaseException:
         await github.close()
@@ -285,17 +298,20 @@ async def play(
     steps: list[Step], out: TextIO, *, keep_running: bool = False, workdir: Path | None = None
 ) -> int:
     with tempfile.TemporaryDirectory(prefix="paasbot-demo-") as temporary:
-        state = SimulatedGitHub(app_id=1, app_slug=APP_SLUG)
+        state = SimulatedGitHub(app_id=1, app_slug=APP_SLUG, clock=ShiftedClock())
         seed(state)
         database = (workdir or Path(temporary)) / "paasbot.db"
-        stage = await start_stage(state, f"sqlite+aiosqlite:///{database}")
+        token = secrets.token_urlsafe(24)
+        stage = await start_stage(state, f"sqlite+aiosqlite:///{database}", insights_token=token)
         try:
-            return await _play_on(stage, steps, out, keep_running)
+            return await _play_on(stage, steps, out, keep_running, token)
         finally:
             await stage.close()
 
 
-async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_running: bool) -> int:
+async def _play_on(
+    stage: DemoStage, steps: list[Step], out: TextIO, keep_running: bool, insights_token: str
+) -> int:
     timeline = Timeline()
     shown_actions: dict[tuple[int, str], str] = {}
     stage.state.subscribers.append(timeline.github_event)
@@ -308,6 +324,10 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
     )
     for number, step in enumerate(steps, 1):
         timeline.add(f"step {number}: {step.says}")
+        if step.history is not None:
+            timeline.add(f"  result   {await _play_history(stage, step, timeline)}")
+            seen_requests = len(stage.state.requests)
+            continue
         for _ in range(MAX_REPEATS if step.repeat else 1):
             changed = step.act(stage.state)
             if step.upload is not None:
@@ -324,7 +344,16 @@ async def _play_on(stage: DemoStage, steps: list[Step], out: TextIO, keep_runnin
     print(_final_summary(stage.state), file=out)
     print(_propagation_summary(stage.state, steps), file=out, end="")
     print(await _totals(stage), file=out)
+    print(await _insights_block(stage, insights_token), file=out)
     if keep_running:
+        visible = ", ".join(_visible_to_demo_user(stage))
+        print(
+            f"\nThe dashboard: {stage.paasbot_url}/insights?days=30 (log in with GitHub: the"
+            f" simulator signs you in as {DEMO_USER}, who can see {visible})."
+            f"\nThe JSON API: curl -H 'Authorization: Bearer {insights_token}'"
+            f" '{stage.paasbot_url}/api/insights?days=30'",
+            file=out,
+        )
         print("\nBoth servers keep running; press Ctrl-C to stop.", file=out)
         await _wait_forever()
     return 0
@@ -461,6 +490,133 @@ async def _totals(stage: DemoStage) -> str:
     return (
         f"\n{delivered} webhooks delivered, {evaluated} evaluations, {calls} GitHub API calls "
         "made by paasbot"
+    )
+
+
+async def _play_history(stage: DemoStage, step: Step, timeline: Timeline) -> str:
+    """Plays a step's past moments on the simulator's clock, paasbot settling once per simulated
+    day (and before a PR opened that day closes). The timeline leaves their events out (they are
+    dated in the past) and counts them."""
+    assert step.history is not None
+    clock = stage.state.clock
+    assert isinstance(clock, ShiftedClock), "the demo's simulator runs on a ShiftedClock"
+    delivered, calls = len(stage.dispatcher.deliveries), len(stage.state.requests)
+    stage.state.subscribers.remove(timeline.github_event)
+    # A simulated day's events are all there when paasbot looks: no burst to wait for.
+    policy = stage.bot.queue.policy
+    stage.bot.queue.policy = replace(policy, coalesce_seconds=HISTORY_COALESCE_SECONDS)
+    try:
+        start = month_start(time.time())
+        await replay(
+            stage, clock, start, step.history(stage.state), settle_every_hours=HISTORY_SETTLE_HOURS
+        )
+    finally:
+        stage.bot.queue.policy = policy
+        stage.state.subscribers.append(timeline.github_event)
+    delivered = len(stage.dispatcher.deliveries) - delivered
+    calls = len(stage.state.requests) - calls
+    return (
+        f"{delivered} webhooks delivered (dated {iso8601(start)[:10]} onwards), and paasbot made"
+        f" {calls} GitHub API calls"
+    )
+
+
+INSIGHTS_DAYS = 30
+
+
+async def _insights_block(stage: DemoStage, token: str) -> str:
+    """The last 30 days as paasbot's JSON API computes them (with the demo's INSIGHTS_TOKEN)."""
+    path = f"/api/insights?days={INSIGHTS_DAYS}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            stage.paasbot_url + path, headers={"Authorization": f"Bearer {token}"}
+        ) as answer,
+    ):
+        if answer.status != 200:
+            return f"\nInsights: GET {path} -> {answer.status}: {await answer.text()}"
+        figures = await answer.json()
+    return insights_text(figures, path)
+
+
+def insights_text(figures: dict[str, Any], path: str) -> str:
+    """The insights block the demo prints, from `/api/insights`' JSON."""
+    delivery, review, bots = figures["delivery"], figures["review"], figures["bot_work"]
+    lines = [
+        f"\nInsights (last {INSIGHTS_DAYS} days), computed by paasbot"
+        f" (GET {path} with its INSIGHTS_TOKEN):"
+    ]
+    for bucket in figures["merge_time"]["buckets"]:
+        label = f"time to merge, {bucket['bucket']} lines:"
+        lines.append(
+            f"  {label:<34}{_hours(bucket['median_hours'])} median ({_prs(bucket['count'])})"
+        )
+    merged = figures["merge_time"]["all"]
+    lines.append(
+        f"  {'time to merge, all sizes:':<34}{_hours(merged['median_hours'])} median"
+        f" ({_prs(merged['count'])})"
+    )
+    frequency = delivery["deployment_frequency"]
+    lines.append(
+        f"  {'deployment frequency:':<34}{_number(frequency['per_week'])} per week"
+        f" ({frequency['count']} successful production deployments)"
+    )
+    lead = delivery["lead_time"]
+    lines.append(
+        f"  {'lead time for changes:':<34}{_hours(lead['median_hours'])} median,"
+        f" {_hours(lead['p90_hours'])} p90 ({_prs(lead['count'])}: {lead['deployed']} to a"
+        f" deployment, {lead['merge_fallback']} to their merge; {lead['not_deployed']} not"
+        " deployed yet)"
+    )
+    failures = delivery["change_failure_rate"]
+    lines.append(
+        f"  {'change failure rate:':<34}{_percent(failures['rate'])}"
+        f" ({failures['failed']} of {failures['count']} production deployments)"
+    )
+    restore = delivery["time_to_restore"]
+    lines.append(
+        f"  {'time to restore:':<34}{_hours(restore['median_hours'])} median"
+        f" ({restore['count']} incidents restored, {restore['unrestored']} not yet)"
+    )
+    first = review["time_to_first_review"]
+    lines.append(
+        f"  {'time to first review:':<34}{_hours(first['median_hours'])} median,"
+        f" {_hours(first['p90_hours'])} p90 ({_prs(first['count'])})"
+    )
+    kinds = ", ".join(f"{a['action']} {a['total']}" for a in bots["actions"])
+    lines.append(f"  {'bot actions:':<34}{bots['total']} ({kinds or 'none'})")
+    lines.append(
+        f"  {'engineer time saved:':<34}{bots['minutes_saved']} minutes ="
+        f" {_number(bots['engineer_days_per_year'])} engineer-days per year"
+        f" ({_number(bots['default_minutes'], 0)} minute per action)"
+    )
+    return "\n".join(lines)
+
+
+def _hours(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.2f} h"
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "no data" if value is None else f"{value:.{digits}f}"
+
+
+def _percent(value: float | None) -> str:
+    return "no data" if value is None else f"{100 * value:.1f}%"
+
+
+def _prs(count: int) -> str:
+    return f"{count} PR" if count == 1 else f"{count} PRs"
+
+
+def _visible_to_demo_user(stage: DemoStage) -> list[str]:
+    """The installed repositories the demo's user has a role on: what the dashboard shows them."""
+    state = stage.state
+    return sorted(
+        name
+        for name, repository in state.repositories.items()
+        if state.installation_for(repository) is not None
+        and repository_role(state, repository, DEMO_USER) is not None
     )
 
 

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sandbox import actors_pulls, actors_repos
+from app.sandbox.history import Moment
 from app.sandbox.models import CommitStatus, PullRequest
+from app.sandbox.month import (
+    MONTH_DEPLOYMENTS,
+    MONTH_PULLS,
+    MONTH_REPOSITORIES,
+    month_moments,
+    seed_month,
+)
 from app.sandbox.ops.statuses import statuses_for
 from app.sandbox.state import SimulatedGitHub
 
@@ -60,6 +68,8 @@ DEPENDENTS: dict[str, dict[str, str]] = {
     "billing": {"requirements.txt": "acme-auth==1.4.0\n"},  # already on the release's version
 }
 BUMP_BRANCH_PREFIX = "paasbot/bump-"
+# Who is signed in to the simulator's web UI: logging in to paasbot's dashboard, the demo's user.
+DEMO_USER = "alice"
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,8 @@ class Step:
     repeat: bool = False
     # (library, tag): the step's result is that release's `paasbot/propagate` check.
     release: tuple[str, str] | None = None
+    # Past moments played on the simulator's clock (app/sandbox/history.py) instead of `act`.
+    history: Callable[[SimulatedGitHub], list[Moment]] | None = None
 
 
 def seed(state: SimulatedGitHub) -> None:
@@ -108,6 +120,8 @@ def seed(state: SimulatedGitHub) -> None:
     actors_repos.set_protection(state, REPOSITORY, "main", ["ci/build"], require_up_to_date=True)
     for login in ("alice", "bob", "carol"):
         actors_repos.add_collaborator(state, REPOSITORY, login, "write")
+    seed_month(state, DEMO_USER)
+    state.web_user = DEMO_USER
 
 
 def default_scenario() -> list[Step]:
@@ -156,7 +170,19 @@ def default_scenario() -> list[Step]:
             repeat=True,
             release=(LIBRARY, RELEASE_TAG),
         ),
+        Step(_month_says(), _nothing, history=month_moments),
     ]
+
+
+def _month_says() -> str:
+    merged = sum(1 for pull in MONTH_PULLS if pull.merged is not None)
+    failed = sum(1 for deployment in MONTH_DEPLOYMENTS if deployment.state != "success")
+    return (
+        f"the last 30 days, replayed on the simulator's clock: {len(MONTH_PULLS)} PRs on"
+        f" {' and '.join(MONTH_REPOSITORIES)} (2 to 1600 lines; {merged} merged,"
+        f" {len(MONTH_PULLS) - merged} closed unmerged), {len(MONTH_DEPLOYMENTS)} production"
+        f" deployments ({failed} failed, each restored by a redeploy)"
+    )
 
 
 def _open_pull(state: SimulatedGitHub) -> object:
