@@ -57,6 +57,9 @@ class Settings:
     # the default applies to actions not listed.
     insights_minutes_per_action: tuple[tuple[str, float], ...] = ()
     insights_default_minutes: float = 1.0
+    # paasbot's public URL (PUBLIC_URL), as browsers and GitHub reach it: behind a proxy that
+    # ends TLS, the login's callback and the cookies' Secure flag come from it, not the request.
+    public_url: str | None = None
 
     @property
     def github_api_url(self) -> str:
@@ -99,7 +102,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         or derived_session_secret(env.get("WEBHOOK_SECRET", "").strip()),
         insights_token=env.get("INSIGHTS_TOKEN", "").strip() or None,
         **_minutes_per_action(env),
+        public_url=_public_url(env),
     )
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("PUBLIC_URL", "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"PUBLIC_URL must look like https://paasbot.example.com, got {value!r}")
+    return value.rstrip("/")
 
 
 def derived_session_secret(webhook_secret: str) -> str:

@@ -299,7 +299,7 @@ async def test_the_dashboard_shows_what_the_test_computes(
                 assert SECRET not in options and WEB in options and API in options
 
                 await page.select_option("select[name=days]", "30")
-                await page.click("button[type=submit]")
+                await page.get_by_role("button", name="Show").click()
                 assert "days=30" in page.url
                 want = expected(visible, 30, actions)
                 got = await figures_on(page, list(want))
@@ -311,7 +311,7 @@ async def test_the_dashboard_shows_what_the_test_computes(
                 assert "<svg" in await page.content()
 
                 await page.select_option("select[name=repository]", WEB)
-                await page.click("button[type=submit]")
+                await page.get_by_role("button", name="Show").click()
                 assert (await page.locator("#scope").inner_text()) == f"Repository {WEB}"
                 web_actions = bot_comments(state, {WEB})
                 want_web = expected({WEB}, 30, web_actions)
@@ -323,7 +323,7 @@ async def test_the_dashboard_shows_what_the_test_computes(
                 assert teams == ["Any team", "frontend"]
                 await page.select_option("select[name=repository]", "")
                 await page.select_option("select[name=team]", "frontend")
-                await page.click("button[type=submit]")
+                await page.get_by_role("button", name="Show").click()
                 assert (await page.locator("#scope").inner_text()) == "Team frontend"
                 assert await figures_on(page, list(want_web)) == want_web
 
@@ -338,7 +338,9 @@ async def test_the_dashboard_shows_what_the_test_computes(
                 assert body["merge_time"]["all"]["count"] == int(want["merge_time.all.count"])
                 assert body["delivery"]["lead_time"]["basis"] == "mixed"
 
-                await page.goto(stage.paasbot_url + "/logout")
+                await page.goto(stage.paasbot_url + "/insights?days=30")
+                await page.get_by_role("button", name="Log out").click()
+                await page.wait_for_load_state()
                 after = await page.request.get(stage.paasbot_url + "/api/insights")
                 assert after.status == 401
             finally:

@@ -48,6 +48,30 @@ async def stage(database_url: str) -> AsyncIterator[DemoStage]:
     await running.close()
 
 
+async def test_behind_a_tls_proxy_public_url_gives_the_callback_and_secure_cookies(
+    database_url: str, browser: aiohttp.ClientSession
+) -> None:
+    state = world()
+    github = await start_github(state)
+    env = {
+        "APP_ID": "1",
+        "PRIVATE_KEY": state.private_key_pem,
+        "WEBHOOK_SECRET": github.dispatcher.secret,
+        "GITHUB_CLIENT_ID": state.client_id,
+        "GITHUB_CLIENT_SECRET": state.client_secret,
+        "PUBLIC_URL": "https://paasbot.example.com/",
+    }
+    running = await start_paasbot(github, database_url, env=env)
+    try:
+        response = await browser.get(running.paasbot_url + "/login", allow_redirects=False)
+        query = parse_qs(urlsplit(response.headers["Location"]).query)
+        assert query["redirect_uri"] == ["https://paasbot.example.com/oauth/callback"]
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie
+    finally:
+        await running.close()
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
@@ -165,9 +189,33 @@ async def test_someone_who_sees_no_repository_is_refused(
     assert page.status == 403
 
 
+@pytest.mark.parametrize(
+    ("next_path", "lands"),
+    [
+        ("/insights?team=web", "/insights?team=web"),
+        ("//evil.example", "/insights"),
+        ("/\t/evil.example", "/insights"),
+        ("/%09/evil.example", "/%09/evil.example"),
+        ("/\n/evil.example", "/insights"),
+        ("https://evil.example/x", "/insights"),
+        ("/\\evil.example", "/insights"),
+        ("insights", "/insights"),
+    ],
+)
+def test_after_login_only_a_path_of_this_server(next_path: str, lands: str) -> None:
+    assert safe_next(next_path) == lands
+
+
+async def test_logout_is_a_post(browser: aiohttp.ClientSession, stage: DemoStage) -> None:
+    await log_in(browser, stage)
+    refused = await browser.get(stage.paasbot_url + "/logout", allow_redirects=False)
+    assert refused.status == 405
+    assert (await browser.get(stage.paasbot_url + "/api/insights")).status == 200
+
+
 async def test_logout_ends_the_session(browser: aiohttp.ClientSession, stage: DemoStage) -> None:
     await log_in(browser, stage)
-    await browser.get(stage.paasbot_url + "/logout")
+    await browser.post(stage.paasbot_url + "/logout")
 
     response = await browser.get(stage.paasbot_url + "/insights", allow_redirects=False)
 

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from app.insights.ledger_facts import (
+    CORRECTION,
     DeploymentFact,
     PullFact,
     ReviewFact,
     ledger_facts,
     parse_time,
+    pull_fact,
 )
 
 T0 = parse_time("2026-11-01T10:00:00Z")
@@ -126,6 +128,8 @@ REVIEW_CASES = [
     ("commented", AUTHOR, ReviewFact("acme/api", 7, 501, "commented", AT, True)),
     ("pending", BOB, None),
     ("dismissed", BOB, None),
+    # A bot's review (paasbot's lint comments) is nobody's review of the change.
+    ("commented", {"login": "paasbot[bot]", "id": 99, "type": "Bot"}, None),
 ]
 
 
@@ -169,6 +173,13 @@ IGNORED = [
     ("pull_request", {"action": "opened", "repository": REPO}),  # no pull request: unreadable
     ("pull_request", delivery("opened", created_at="yesterday")),
     ("deployment_status", deployment_delivery(created_at=None)),
+    # Values the ledger's columns cannot hold: not recorded, rather than failing the intake.
+    ("pull_request", delivery("opened", number=2**40)),
+    ("pull_request", delivery("opened", number=True)),
+    ("pull_request", delivery("opened", base={"ref": "b" * 300})),
+    ("deployment_status", deployment_delivery(id=2**64)),
+    ("deployment_status", deployment_delivery(environment="e" * 300)),
+    ("deployment_status", deployment_delivery(state=["success"])),
 ]
 
 
@@ -203,3 +214,26 @@ def test_the_routing_plan_carries_the_facts_for_the_intake_transaction() -> None
     deployed = plan_routing("deployment_status", deployment_delivery(), own_app_id=1)
     assert len(deployed.ledger) == 1 and deployed.subjects == []
     assert plan_routing("push", {"repository": REPO}, own_app_id=1).ledger == []
+
+
+def test_oversized_sizes_and_shas_are_left_out_of_a_recorded_pull() -> None:
+    payload = delivery(
+        "closed", additions=2**40, merged_at="2026-11-01T12:00:00Z", merge_commit_sha=["x"]
+    )
+    (fact,) = ledger_facts("pull_request", payload)
+    assert isinstance(fact, PullFact)
+    assert (fact.additions, fact.deletions, fact.merge_sha) == (None, None, None)
+
+
+def test_a_review_of_a_pull_whose_number_cannot_be_stored_gives_no_review() -> None:
+    payload = review_delivery("approved", BOB)
+    payload["pull_request"]["number"] = 2**40
+    assert ledger_facts("pull_request_review", payload) == []
+
+
+def test_a_correction_read_from_the_api_does_not_say_when_the_pull_became_ready() -> None:
+    # A draft marked ready on day 2 and merged 2 h later: the API's view of the closed PR must
+    # not claim it was ready when opened (the earliest ready time wins in the ledger).
+    closed = pull(draft=False, state="closed", merged_at="2026-11-03T12:00:00Z")
+    assert pull_fact("acme/api", closed, CORRECTION).ready_at is None  # type: ignore[union-attr]
+    assert pull_fact("acme/api", closed, None).ready_at == T0  # type: ignore[union-attr]

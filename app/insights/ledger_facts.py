@@ -63,6 +63,17 @@ class DeploymentFact:
 
 Fact = PullFact | ReviewFact | DeploymentFact
 
+# What the ledger's columns hold: a payload with anything beyond is not recorded (a hostile or
+# broken payload must not fail the intake transaction that routes every later delivery).
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+MAX_NAME = 255  # branch and environment names
+MAX_SHA = 64
+SIZE_KEYS = ("additions", "deletions", "changed_files")
+# Read from the API after the fact (a closed PR's correction): it cannot say when the PR
+# became ready for review, which the webhooks recorded.
+CORRECTION = "correction"
+
 
 def ledger_facts(event: str, payload: dict[str, Any]) -> list[Fact]:
     """The facts of one delivery; [] for events and payloads that carry none."""
@@ -87,22 +98,26 @@ def pull_fact(repository: str, pull: dict[str, Any], action: str | None) -> Pull
     opened_at = parse_time(pull.get("created_at"))
     seen_at = parse_time(pull.get("updated_at")) or opened_at
     base = (pull.get("base") or {}).get("ref")
-    if opened_at is None or seen_at is None or not isinstance(base, str):
+    number = _bounded(pull.get("number"), MAX_INT32)
+    if opened_at is None or seen_at is None or not _text(base, MAX_NAME) or number is None:
         return None
     merged_at = parse_time(pull.get("merged_at"))
     closed = pull.get("state") == "closed"
-    sizes = [pull.get(key) for key in ("additions", "deletions", "changed_files")]
-    has_sizes = all(isinstance(size, int) for size in sizes)
+    sizes = [
+        _bounded(pull.get(key), MAX_INT32, 0) for key in ("additions", "deletions", "changed_files")
+    ]
+    has_sizes = all(size is not None for size in sizes)
+    sha = pull.get("merge_commit_sha")
     return PullFact(
         repository=repository,
-        number=int(pull["number"]),
+        number=number,
         base=base,
         opened_at=opened_at,
         seen_at=seen_at,
         by_bot=(pull.get("user") or {}).get("type") == "Bot",
         ready_at=_ready_at(pull, action, opened_at, seen_at),
         merged_at=merged_at,
-        merge_sha=pull.get("merge_commit_sha") if merged_at is not None else None,
+        merge_sha=sha if merged_at is not None and _text(sha, MAX_SHA) else None,
         closed_at=parse_time(pull.get("closed_at")) if closed and merged_at is None else None,
         reopened_at=seen_at if action == "reopened" else None,
         additions=sizes[0] if has_sizes else None,
@@ -115,7 +130,7 @@ def _ready_at(pull: dict[str, Any], action: str | None, opened: float, seen: flo
     """Opened ready for review: when it was opened. Marked ready later: that event's time. Any
     other payload of a PR that is not a draft says it was ready by then (the earliest wins);
     a PR the API listed (the backfill) that is not a draft is taken as ready when opened."""
-    if pull.get("draft") is True:
+    if pull.get("draft") is True or action == CORRECTION:
         return None
     if action in ("opened", None):
         return opened
@@ -129,7 +144,8 @@ def _review_facts(payload: dict[str, Any]) -> list[Fact]:
     core = pull_fact(repository, pull, "review")
     if core is not None:
         facts.append(core)
-    found = review_fact(repository, int(pull["number"]), review, pull.get("user"))
+    number = _bounded(pull.get("number"), MAX_INT32)
+    found = review_fact(repository, number, review, pull.get("user")) if number else None
     if found is not None:
         facts.append(found)
     return facts
@@ -142,12 +158,16 @@ def review_fact(
     dismissed reviews."""
     state = str(review.get("state") or "").lower()
     submitted_at = parse_time(review.get("submitted_at"))
-    if state not in REVIEW_STATES or submitted_at is None:
+    review_id = _bounded(review.get("id"), MAX_INT64)
+    if state not in REVIEW_STATES or submitted_at is None or review_id is None:
+        return None
+    if (review.get("user") or {}).get("type") == "Bot":
+        # A bot's review (paasbot's own lint comments, say) is nobody's review of the change.
         return None
     return ReviewFact(
         repository,
         number,
-        int(review["id"]),
+        review_id,
         state,
         submitted_at,
         by_author=_same_account(review.get("user"), pull_author),
@@ -159,17 +179,24 @@ def deployment_fact(
 ) -> DeploymentFact | None:
     at = parse_time(status.get("created_at"))
     environment = status.get("environment") or deployment.get("environment")
-    if at is None or not isinstance(environment, str) or not isinstance(deployment.get("sha"), str):
+    ids = (_bounded(deployment.get("id"), MAX_INT64), _bounded(status.get("id"), MAX_INT64))
+    state, sha = status.get("state"), deployment.get("sha")
+    if at is None or None in ids or not _text(environment, MAX_NAME) or not _text(sha, MAX_SHA):
         return None
-    return DeploymentFact(
-        repository,
-        int(deployment["id"]),
-        int(status["id"]),
-        environment,
-        deployment["sha"],
-        str(status["state"]),
-        at,
-    )
+    if not _text(state, 32):
+        return None
+    return DeploymentFact(repository, ids[0], ids[1], environment, sha, state, at)  # type: ignore[arg-type]
+
+
+def _bounded(value: Any, most: int, least: int = 1) -> int | None:
+    """An integer within the column's range (booleans are not numbers here), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and least <= value <= most:
+        return value
+    return None
+
+
+def _text(value: Any, most: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= most
 
 
 def _same_account(one: Any, other: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from gidgethub import BadRequest, RateLimitExceeded
 from gidgethub.abc import GitHubAPI
 
-from app.insights.ledger_facts import parse_time, pull_fact
+from app.insights.ledger_facts import CORRECTION, parse_time, pull_fact
 from app.store.db import Database
 from app.store.ledger import (
     needs_first_commit,
@@ -50,7 +50,7 @@ async def record_closed_pull(
 ) -> None:
     """A closed PR as the API shows it (corrects what webhooks left), and, when it merged, its
     first commit once."""
-    fact = pull_fact(repository.lower(), pull, None)
+    fact = pull_fact(repository.lower(), pull, CORRECTION)
     if fact is None:
         return
     async with db.transaction() as conn:

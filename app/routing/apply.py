@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.insights.ledger_facts import Fact
 from app.routing.plan import BaseLookup, HeadLookup, Lookup, RoutingPlan, plan_routing
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 from app.store.config_generations import bump_generations
@@ -20,6 +23,8 @@ from app.store.pull_index import (
     synced_at,
 )
 from app.store.queue import EventLink, WorkQueue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class Router:
         if plan.default_branch_pushes:
             await mark_stale(conn, plan.default_branch_pushes)
         if plan.ledger:
-            await record_facts(conn, plan.ledger, now)
+            await _record_ledger(conn, plan.ledger, now)
         targets = list(plan.subjects)
         for lookup in plan.lookups:
             targets.extend(await self._resolve(conn, plan, lookup, allow_sync=True))
@@ -139,3 +144,13 @@ async def _look_up(conn: AsyncConnection, lookup: Lookup) -> list[int]:
         return await pulls_with_head(conn, lookup.repository, lookup.sha)
     assert isinstance(lookup, BaseLookup)
     return await pulls_based_on(conn, lookup.repository, lookup.branch)
+
+
+async def _record_ledger(conn: AsyncConnection, facts: list[Fact], now: float) -> None:
+    """The delivery's ledger facts, in a savepoint: should the database refuse one (a value the
+    checks missed), the delivery is still routed and the deliveries after it too."""
+    try:
+        async with conn.begin_nested():
+            await record_facts(conn, facts, now)
+    except SQLAlchemyError:
+        log.exception("ledger facts not recorded", extra={"facts": len(facts)})

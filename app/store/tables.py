@@ -384,6 +384,7 @@ pull_lifecycle = Table(
     Column("updated_at", Double, nullable=False),
     Index("ix_pull_lifecycle_merged", "merged_at"),
     Index("ix_pull_lifecycle_opened", "opened_at"),
+    Index("ix_pull_lifecycle_closed", "closed_at"),
 )
 
 # The reviews submitted on those pull requests (no reviewer: only whether it was the PR's author),

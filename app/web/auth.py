@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -70,13 +70,20 @@ def add_login_routes(app: web.Application, config: LoginConfig) -> None:
     app[LOGIN] = config
     app.router.add_get("/login", login)
     app.router.add_get(CALLBACK_PATH, callback)
-    app.router.add_get("/logout", logout)
+    # POST only: a link or an image elsewhere must not log anyone out.
     app.router.add_post("/logout", logout)
 
 
 def safe_next(value: str | None) -> str:
-    """A path on this server to return to after login (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """A path on this server to return to after login (never another site). Browsers and
+    aiohttp drop tabs and line breaks from a Location header (`/\t/evil.com` becomes
+    `//evil.com`), so any whitespace or control character refuses the value too."""
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "/insights"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/insights"
+    if "\\" in value:
         return "/insights"
     return value
 
@@ -125,7 +132,16 @@ def page(
 
 
 def _callback_url(request: web.Request) -> str:
+    public = request.app[LOGIN].settings.public_url
+    if public is not None:
+        return f"{public}{CALLBACK_PATH}"
     return f"{request.scheme}://{request.host}{CALLBACK_PATH}"
+
+
+def _secure(request: web.Request) -> bool:
+    """Whether cookies get the Secure flag: PUBLIC_URL says https, or the request came in so."""
+    public = request.app[LOGIN].settings.public_url
+    return public.startswith("https://") if public is not None else request.secure
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -161,7 +177,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=request.secure,
+        secure=_secure(request),
     )
     raise response
 
@@ -220,7 +236,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=request.secure,
+        secure=_secure(request),
     )
     raise response
 
