@@ -21,6 +21,7 @@ from pathlib import Path
 from app.reports.coverage_formats import parse_coverage
 from app.reports.coverage_formats.cobertura import parse_cobertura
 from app.reports.coverage_model import CoverageReport
+from bench.figures import Figure
 
 HEADER = (
     '<?xml version="1.0" ?>\n'
@@ -31,6 +32,11 @@ HEADER = (
     "\t\t\t<classes>\n"
 )
 FOOTER = "\t\t\t</classes>\n\t\t</package>\n\t</packages>\n</coverage>\n"
+SIZES = {
+    "full": {"lines": 100_000, "rounds": 5},
+    "quick": {"lines": 100_000, "rounds": 3},
+    "tiny": {"lines": 2_000, "files": 20, "rounds": 1},
+}
 
 
 def line_element(number: int) -> str:
@@ -69,7 +75,9 @@ def report_of_size(megabytes: float, files: int) -> Iterator[str]:
     return report(int(megabytes * 1e6 / 46), files)
 
 
-def measure(parse: Callable[[], CoverageReport], rounds: int) -> tuple[list[float], int, int, int]:
+def parse_runs(
+    parse: Callable[[], CoverageReport], rounds: int
+) -> tuple[list[float], int, int, int]:
     """(parse times in seconds, peak traced bytes during one parse, bytes the parsed report
     keeps, lines parsed)."""
     times = []
@@ -82,6 +90,17 @@ def measure(parse: Callable[[], CoverageReport], rounds: int) -> tuple[list[floa
     kept, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return times, peak, kept, sum(len(f.hits) for f in parsed.files.values())
+
+
+def measure(lines: int = 100_000, files: int = 500, rounds: int = 5) -> list[Figure]:
+    """A report of `lines` lines from bytes in memory: parse time (median) and peak memory."""
+    data = "".join(report(lines, files)).encode()
+    times, peak, _, parsed = parse_runs(lambda: parse_coverage(data), rounds)
+    where = f"Cobertura parse, {parsed:,} lines ({len(data) / 1e6:.1f} MB)"
+    return [
+        Figure(f"{where}: time (median)", round(statistics.median(times), 3), "s"),
+        Figure(f"{where}: peak memory", round(peak / 1e6, 2), "MB"),
+    ]
 
 
 def main() -> None:
@@ -102,12 +121,12 @@ def main() -> None:
                 with path.open("rb") as stream:
                     return parse_cobertura(stream)
 
-            times, peak, kept, lines = measure(parse, args.rounds)
+            times, peak, kept, lines = parse_runs(parse, args.rounds)
         source = "streamed from a file"
     else:
         data = "".join(report(args.lines, args.files)).encode()
         size = len(data)
-        times, peak, kept, lines = measure(lambda: parse_coverage(data), args.rounds)
+        times, peak, kept, lines = parse_runs(lambda: parse_coverage(data), args.rounds)
         source = "from bytes in memory (not counted in the peak)"
     print(f"report: {size / 1e6:.1f} MB, {lines:,} lines in {args.files} files, {source}")
     print(

@@ -24,9 +24,16 @@ from typing import Any
 import aiohttp
 
 from app.web.signature import sign
+from bench.figures import Figure, below
 
 SECRET = "bench-secret"
 RESULTS = Path(__file__).parent / "results"
+POSTGRES = os.environ.get("PAASBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SIZES = {
+    "full": {"rate": 200.0, "seconds": 10.0},
+    "quick": {"rate": 200.0, "seconds": 3.0},
+    "tiny": {"rate": 50.0, "seconds": 0.5},
+}
 
 
 @dataclass
@@ -177,12 +184,12 @@ def _start(mode: str, database_url: str = "") -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"{mode} server did not start")
 
 
-async def measure(
+async def measure_server(
     name: str, mode: str, rate: float, seconds: float, database_url: str = ""
 ) -> Figures:
     process, url = _start(mode, database_url)
     try:
-        await fixed_rate(url, rate, 1.0)  # warm-up
+        await fixed_rate(url, rate, min(seconds, 1.0))  # warm-up
         latencies, errors = await fixed_rate(url, rate, seconds)
         throughput = await saturated(url, min(seconds, 5.0))
     finally:
@@ -202,19 +209,88 @@ async def measure(
 
 
 def _fresh_postgres(admin_url: str) -> str:
+    return asyncio.run(_create_database(admin_url))
+
+
+async def _create_database(admin_url: str) -> str:
+    """A new empty database next to `admin_url`'s; its SQLAlchemy URL."""
     import asyncpg
 
     name = f"paasbot_bench_{uuid.uuid4().hex[:8]}"
-
-    async def create() -> None:
-        connection = await asyncpg.connect(admin_url)
+    connection = await asyncpg.connect(admin_url)
+    try:
         await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
         await connection.close()
-
-    asyncio.run(create())
     return (
         admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
     )
+
+
+async def _drop_database(admin_url: str, database_url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url)
+    try:
+        name = database_url.rsplit("/", 1)[1]
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def postgres_version(admin_url: str) -> str | None:
+    """The server's version when PostgreSQL answers at `admin_url`, else None."""
+    try:
+        import asyncpg
+
+        connection = await asyncpg.connect(admin_url, timeout=2.0)
+    except Exception:
+        return None
+    try:
+        return str(await connection.fetchval("SHOW server_version"))
+    finally:
+        await connection.close()
+
+
+async def measure(
+    rate: float = 200.0, seconds: float = 10.0, postgres: str | None = POSTGRES
+) -> list[Figure]:
+    """The suite's figures: each server's p50/p99 at `rate` and saturated throughput, paasbot's
+    as a ratio of the bare handler's measured in the same run; PostgreSQL when it answers."""
+    runs = [("bare", "bare", ""), ("sqlite", "paasbot", "")]
+    if postgres and await postgres_version(postgres):
+        runs.append(("postgresql", "paasbot", await _create_database(postgres)))
+    figures: list[Figure] = []
+    bare = float("nan")
+    for name, mode, database_url in runs:
+        try:
+            result = await measure_server(name, mode, rate, seconds, database_url)
+        finally:
+            if database_url and postgres:
+                await _drop_database(postgres, database_url)
+        where = f"intake {name}"
+        if mode == "bare":
+            bare = result.saturated_per_s
+            figures += [
+                Figure(f"{where} p99 at {rate:g}/s", result.p99_ms, "ms"),
+                Figure(f"{where} saturated", result.saturated_per_s, "deliveries/s"),
+            ]
+            continue
+        ratio = round(result.saturated_per_s / bare, 3) if bare else float("nan")
+        figures += [
+            Figure(f"{where} p50 at {rate:g}/s", result.p50_ms, "ms"),
+            below(f"{where} p99 at {rate:g}/s", result.p99_ms, "ms", 25),
+            Figure(
+                f"{where} errors at {rate:g}/s",
+                result.errors,
+                "deliveries",
+                "0",
+                result.errors == 0,
+            ),
+            Figure(f"{where} saturated", result.saturated_per_s, "deliveries/s"),
+            Figure(f"{where} saturated vs bare", ratio, "ratio", ">= 0.5", bool(ratio >= 0.5)),
+        ]
+    return figures
 
 
 def main() -> None:
@@ -223,14 +299,15 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--postgres", default=POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     runs = [("bare aiohttp 202", "bare", ""), ("paasbot sqlite", "paasbot", "")]
     if not args.no_postgres:
         runs.append(("paasbot postgresql", "paasbot", _fresh_postgres(args.postgres)))
     results = [
-        asyncio.run(measure(name, mode, args.rate, args.seconds, url)) for name, mode, url in runs
+        asyncio.run(measure_server(name, mode, args.rate, args.seconds, url))
+        for name, mode, url in runs
     ]
     bare = results[0].saturated_per_s
     print(

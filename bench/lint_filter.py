@@ -22,11 +22,17 @@ from typing import Any
 from app.reports.diff_lines import added_lines
 from app.reports.lint_filter import DEFAULT_MODE, FILTER_MODES, filter_findings
 from app.reports.lint_model import Finding, Level
+from bench.figures import Figure
 
 FILE_LINES = 2_000
 CHANGED_FILES = 100
 ADDED_PER_HUNK = 5
 HUNK_SPACING = 60  # head lines from one hunk's start to the next
+SIZES = {
+    "full": {"findings": 100_000, "diff_lines": 5_000, "rounds": 5},
+    "quick": {"findings": 100_000, "diff_lines": 5_000, "rounds": 2},
+    "tiny": {"findings": 2_000, "files": 50, "diff_lines": 200, "rounds": 1},
+}
 
 
 def file_path(index: int) -> str:
@@ -85,6 +91,45 @@ def timed(action: Callable[[], Any], rounds: int) -> tuple[float, Any]:
     return statistics.median(samples) * 1000, result
 
 
+def run(findings_count: int, files: int, diff_lines: int, rounds: int) -> dict[str, Any]:
+    text = diff_text(diff_lines)
+    found = findings(findings_count, files)
+    parse_ms, changed = timed(lambda: added_lines(text), rounds)
+    filtered = {
+        mode: timed(lambda mode=mode: filter_findings(found, changed, mode), rounds)
+        for mode in FILTER_MODES
+    }
+    tracemalloc.start()
+    filter_findings(found, added_lines(text), DEFAULT_MODE)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "diff_kb": len(text) / 1e3,
+        "added": sum(len(change.added) for change in changed.values()),
+        "changed_files": len(changed),
+        "hunks": sum(len(change.hunks) for change in changed.values()),
+        "parse_ms": parse_ms,
+        "filters": {mode: (ms, len(selection.kept)) for mode, (ms, selection) in filtered.items()},
+        "peak_mb": peak / 1e6,
+    }
+
+
+def measure(
+    findings: int = 100_000, files: int = 500, diff_lines: int = 5_000, rounds: int = 5
+) -> list[Figure]:
+    result = run(findings, files, diff_lines, rounds)
+    where = f"lint filter, {findings:,} findings x {result['added']:,}-line diff"
+    filter_ms, _ = result["filters"][DEFAULT_MODE]
+    return [
+        Figure(
+            f"{where}: parse + {DEFAULT_MODE} (medians)",
+            round(result["parse_ms"] + filter_ms, 1),
+            "ms",
+        ),
+        Figure(f"{where}: peak memory", round(result["peak_mb"], 2), "MB"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--findings", type=int, default=100_000)
@@ -92,32 +137,18 @@ def main() -> None:
     parser.add_argument("--diff-lines", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    text = diff_text(args.diff_lines)
-    found = findings(args.findings, args.files)
-
-    parse_ms, changed = timed(lambda: added_lines(text), args.rounds)
-    filtered = {
-        mode: timed(lambda mode=mode: filter_findings(found, changed, mode), args.rounds)
-        for mode in FILTER_MODES
-    }
-    tracemalloc.start()
-    filter_findings(found, added_lines(text), DEFAULT_MODE)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    added = sum(len(change.added) for change in changed.values())
-    hunks = sum(len(change.hunks) for change in changed.values())
+    r = run(args.findings, args.files, args.diff_lines, args.rounds)
     print(
-        f"diff: {len(text) / 1e3:.0f} KB, {added:,} added lines in {len(changed)} files,"
-        f" {hunks:,} hunks; findings: {len(found):,} over {args.files} files"
+        f"diff: {r['diff_kb']:.0f} KB, {r['added']:,} added lines in {r['changed_files']} files,"
+        f" {r['hunks']:,} hunks; findings: {args.findings:,} over {args.files} files"
     )
     print(
-        f"parse diff {parse_ms:.0f} ms · "
+        f"parse diff {r['parse_ms']:.0f} ms · "
         + " · ".join(
-            f"{mode} {ms:.0f} ms (kept {len(selection.kept):,})"
-            for mode, (ms, selection) in filtered.items()
+            f"{mode} {ms:.0f} ms (kept {kept:,})" for mode, (ms, kept) in r["filters"].items()
         )
     )
-    print(f"peak memory of one whole run ({DEFAULT_MODE}) {peak / 1e6:.1f} MB")
+    print(f"peak memory of one whole run ({DEFAULT_MODE}) {r['peak_mb']:.1f} MB")
 
 
 if __name__ == "__main__":

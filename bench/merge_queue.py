@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -23,8 +24,10 @@ from app.sandbox.demo import DemoStage, start_stage
 from app.sandbox.ops.statuses import statuses_for
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations
+from bench.figures import Figure
 
 REPO = "acme/shop"
+SIZES = {"full": {"pulls": 10}, "quick": {"pulls": 3}, "tiny": {"pulls": 1}}
 CONFIG = """
 rules:
   - name: Merge approved PRs
@@ -66,7 +69,7 @@ async def evaluations_run(stage: DemoStage) -> int:
         return int(await conn.scalar(select(func.count()).select_from(evaluations)) or 0)
 
 
-async def run(pulls: int, database_url: str) -> None:
+async def run(pulls: int, database_url: str) -> dict[str, Any]:
     state = seeded(pulls)
     policy = QueuePolicy(coalesce_seconds=0.2, backoff_base_seconds=0.05)
     stage = await start_stage(state, database_url, queue_policy=policy)
@@ -83,14 +86,30 @@ async def run(pulls: int, database_url: str) -> None:
         elapsed = time.perf_counter() - started
         merged = sum(1 for pull in state.pulls_in(REPO) if pull.merged)
         calls = [r for r in state.requests[start:] if not r.path.startswith("/app/")]
-        kinds = Counter(f"{r.method} {_shape(r.path)}" for r in calls)
-        print(f"{merged} of {pulls} PRs merged in {elapsed:.1f} s")
-        print(f"API calls: {len(calls)} ({len(calls) / max(merged, 1):.1f} per merged PR)")
-        print(f"evaluations: {await evaluations_run(stage) - evaluated}")
-        for kind, count in kinds.most_common(12):
-            print(f"  {count:4d}  {kind}")
+        return {
+            "pulls": pulls,
+            "merged": merged,
+            "seconds": elapsed,
+            "calls": len(calls),
+            "evaluations": await evaluations_run(stage) - evaluated,
+            "kinds": Counter(f"{r.method} {_shape(r.path)}" for r in calls),
+        }
     finally:
         await stage.close()
+
+
+async def measure(pulls: int = 3) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as folder:
+        r = await run(pulls, f"sqlite+aiosqlite:///{folder}/bench.db")
+    where = f"merge queue of {pulls}"
+    return [
+        Figure(f"{where}: PRs merged", r["merged"], "PRs", f"= {pulls}", r["merged"] == pulls),
+        Figure(
+            f"{where}: API calls per merged PR", round(r["calls"] / max(r["merged"], 1), 1), "calls"
+        ),
+        Figure(f"{where}: evaluations", r["evaluations"], "evaluations"),
+        Figure(f"{where}: wall time", round(r["seconds"], 2), "s"),
+    ]
 
 
 def _shape(path: str) -> str:
@@ -106,7 +125,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        asyncio.run(run(args.pulls, url))
+        r = asyncio.run(run(args.pulls, url))
+    merged, calls = r["merged"], r["calls"]
+    print(f"{merged} of {args.pulls} PRs merged in {r['seconds']:.1f} s")
+    print(f"API calls: {calls} ({calls / max(merged, 1):.1f} per merged PR)")
+    print(f"evaluations: {r['evaluations']}")
+    for kind, count in r["kinds"].most_common(12):
+        print(f"  {count:4d}  {kind}")
 
 
 if __name__ == "__main__":

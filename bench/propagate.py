@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -26,8 +27,10 @@ from app.sandbox.actors_repos import publish_release
 from app.sandbox.demo import DemoStage, start_stage
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations, subjects
+from bench.figures import Figure
 
 LIBRARY = "acme/auth-lib"
+SIZES = {"full": {"dependents": 40}, "quick": {"dependents": 12}, "tiny": {"dependents": 4}}
 
 
 def library_config(dependents: int, discover: bool) -> str:
@@ -103,7 +106,9 @@ async def release(stage: DemoStage, tag: str) -> tuple[Counter[str], float]:
     return calls_since(stage, start), time.perf_counter() - started
 
 
-async def run(dependents: int, discover: bool, database_url: str) -> None:
+async def run(
+    dependents: int, discover: bool, database_url: str, supersede: bool = True
+) -> dict[str, Any]:
     state = seeded(dependents, discover)
     policy = QueuePolicy(coalesce_seconds=0.2, backoff_base_seconds=0.05)
     stage = await start_stage(state, database_url, queue_policy=policy)
@@ -118,27 +123,43 @@ async def run(dependents: int, discover: bool, database_url: str) -> None:
             for pull in state.pulls_in(name)
             if pull.head_ref.startswith("paasbot/bump-")
         )
-        total = sum(calls.values())
-        print(f"dependents: {dependents} ({opened} bump PRs opened), discover: {discover}")
-        print(f"release v1.4.0: {total} API calls, {total / dependents:.1f} per dependent,")
-        print(f"  {total / max(opened, 1):.1f} per PR opened; {seconds:.2f} s")
-        print(
-            f"  of which the propagation itself: {own} ({own / dependents:.1f} per dependent,"
-            f" {own / max(opened, 1):.1f} per PR opened); the rest: the new PRs' evaluations"
-        )
-        for shape, count in calls.most_common():
-            print(f"  {count:5d}  {shape}")
         published = [d for d in stage.dispatcher.deliveries if d.action == "published"][-1]
         start = len(state.requests)
         stage.dispatcher.send_again(published, delivery_id=str(uuid.uuid4()))
         await stage.settle()
         again = sum(calls_since(stage, start).values())
-        print(f"the same release announced again: {again} API calls")
-        calls, seconds = await release(stage, "v1.5.0")
-        total = sum(calls.values())
-        print(f"release v1.5.0 (supersedes v1.4.0's PRs): {total} API calls, {seconds:.2f} s")
+        superseding, superseding_seconds = Counter[str](), 0.0
+        if supersede:  # its PRs, with the first release's, reach 60 a minute: a pause
+            superseding, superseding_seconds = await release(stage, "v1.5.0")
     finally:
         await stage.close()
+    return {
+        "dependents": dependents,
+        "discover": discover,
+        "opened": opened,
+        "calls": calls,
+        "total": sum(calls.values()),
+        "seconds": seconds,
+        "own": own,
+        "again": again,
+        "superseding": sum(superseding.values()),
+        "superseding_seconds": superseding_seconds,
+    }
+
+
+async def measure(dependents: int = 40) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        r = await run(dependents, False, url, supersede=False)
+    where = f"propagation to {dependents} dependents"
+    opened = max(r["opened"], 1)
+    return [
+        Figure(f"{where}: bump PRs opened", r["opened"], "PRs"),
+        Figure(f"{where}: API calls per dependent", round(r["total"] / dependents, 1), "calls"),
+        Figure(f"{where}: release's own calls per PR opened", round(r["own"] / opened, 1), "calls"),
+        Figure(f"{where}: same release again", r["again"], "calls"),
+        Figure(f"{where}: wall time", round(r["seconds"], 2), "s"),
+    ]
 
 
 def main() -> None:
@@ -149,7 +170,22 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        asyncio.run(run(args.dependents, args.discover, url))
+        r = asyncio.run(run(args.dependents, args.discover, url))
+    dependents, opened, total, own = r["dependents"], r["opened"], r["total"], r["own"]
+    print(f"dependents: {dependents} ({opened} bump PRs opened), discover: {r['discover']}")
+    print(f"release v1.4.0: {total} API calls, {total / dependents:.1f} per dependent,")
+    print(f"  {total / max(opened, 1):.1f} per PR opened; {r['seconds']:.2f} s")
+    print(
+        f"  of which the propagation itself: {own} ({own / dependents:.1f} per dependent,"
+        f" {own / max(opened, 1):.1f} per PR opened); the rest: the new PRs' evaluations"
+    )
+    for shape, count in r["calls"].most_common():
+        print(f"  {count:5d}  {shape}")
+    print(f"the same release announced again: {r['again']} API calls")
+    print(
+        f"release v1.5.0 (supersedes v1.4.0's PRs): {r['superseding']} API calls,"
+        f" {r['superseding_seconds']:.2f} s"
+    )
 
 
 if __name__ == "__main__":

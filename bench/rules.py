@@ -19,8 +19,14 @@ from app.config.presets import presets
 from app.config.validate import parse_config_file
 from app.engine.conditions import StaticFacts
 from app.engine.evaluate import evaluate_rules
+from bench.figures import Figure, percentile
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
+SIZES = {
+    "full": {"rules": 200, "rounds": 200},
+    "quick": {"rules": 200, "rounds": 50},
+    "tiny": {"rules": 5, "rounds": 5},
+}
 
 
 def configuration(rules: int) -> str:
@@ -62,12 +68,8 @@ def timed(action, rounds: int) -> list[float]:
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rules", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=200)
-    args = parser.parse_args()
-    text = configuration(args.rules)
+def run(rules: int, rounds: int) -> dict[str, float]:
+    text = configuration(rules)
     known = presets()
 
     def load() -> object:
@@ -77,17 +79,45 @@ def main() -> None:
     config = load()
     _, load_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    loading = timed(load, max(args.rounds // 20, 5))
-    rules, pr = config.rules, facts()  # type: ignore[attr-defined]
-    evaluating = timed(lambda: evaluate_rules(rules, pr, frozenset(), NOW), args.rounds)
-    print(f"configuration: {len(text):,} bytes, {len(rules)} rules (with golden-path)")
+    loading = timed(load, max(rounds // 20, 5))
+    loaded, pr = config.rules, facts()  # type: ignore[attr-defined]
+    evaluating = timed(lambda: evaluate_rules(loaded, pr, frozenset(), NOW), rounds)
+    return {
+        "bytes": len(text),
+        "rules": len(loaded),
+        "load_median_ms": statistics.median(loading),
+        "load_max_ms": max(loading),
+        "load_peak_mb": load_peak / 1e6,
+        "evaluate_median_ms": statistics.median(evaluating),
+        "evaluate_p99_ms": percentile(evaluating, 0.99),
+    }
+
+
+def measure(rules: int = 200, rounds: int = 200) -> list[Figure]:
+    result = run(rules, rounds)
+    where = f"rules: {result['rules']} rules"
+    return [
+        Figure(f"{where}, validate+merge median", round(result["load_median_ms"], 2), "ms"),
+        Figure(f"{where}, validate+merge peak memory", round(result["load_peak_mb"], 2), "MB"),
+        Figure(f"{where}, evaluate median", round(result["evaluate_median_ms"], 3), "ms"),
+        Figure(f"{where}, evaluate p99", round(result["evaluate_p99_ms"], 3), "ms"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rules", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    result = run(args.rules, args.rounds)
+    print(f"configuration: {result['bytes']:,} bytes, {result['rules']} rules (with golden-path)")
     print(
-        f"validate+merge: median {statistics.median(loading):.1f} ms,"
-        f" max {max(loading):.1f} ms, peak memory {load_peak / 1e6:.1f} MB"
+        f"validate+merge: median {result['load_median_ms']:.1f} ms,"
+        f" max {result['load_max_ms']:.1f} ms, peak memory {result['load_peak_mb']:.1f} MB"
     )
     print(
-        f"evaluate all rules: median {statistics.median(evaluating):.2f} ms,"
-        f" p99 {sorted(evaluating)[int(len(evaluating) * 0.99) - 1]:.2f} ms"
+        f"evaluate all rules: median {result['evaluate_median_ms']:.2f} ms,"
+        f" p99 {result['evaluate_p99_ms']:.2f} ms"
     )
 
 
