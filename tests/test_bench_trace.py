@@ -9,7 +9,7 @@ from bench.trace import measure
 
 async def test_a_small_trace_gives_consistent_figures() -> None:
     report: list[str] = []
-    measured = await measure(5, coalesce=0.0, latency_pulls=3, isolated_samples=2, report=report)
+    measured = await measure(3, coalesce=0.0, latency_pulls=2, isolated_samples=1, report=report)
     figures = {figure.name: figure for figure in measured}
     total = figures["trace: API calls in total"].value
     bound = figures["trace: lower bound"].value
