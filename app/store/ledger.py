@@ -29,13 +29,20 @@ NO_TEAM = ""  # the row of a repository read with no such team
 
 
 async def record_facts(conn: AsyncConnection, facts: Iterable[Fact], now: float) -> None:
+    """One delivery's facts; each PR's review figures are recomputed once, after all of them
+    (a review's delivery carries the PR too: not twice)."""
+    touched: dict[tuple[str, int], None] = {}
     for fact in facts:
         if isinstance(fact, PullFact):
-            await record_pull(conn, fact, now)
+            await record_pull(conn, fact, now, refresh=False)
         elif isinstance(fact, ReviewFact):
-            await record_review(conn, fact, now)
+            await record_review(conn, fact, now, refresh=False)
         else:
             await record_deployment(conn, fact)
+            continue
+        touched[(fact.repository, fact.number)] = None
+    for repository, number in touched:
+        await refresh_review_figures(conn, repository, number, now)
 
 
 def _earliest(current: Any, new: Any) -> ColumnElement[Any]:
@@ -63,7 +70,9 @@ def _newer(current_at: Any, new_at: Any, current: Any, new: Any) -> ColumnElemen
     )
 
 
-async def record_pull(conn: AsyncConnection, fact: PullFact, now: float) -> None:
+async def record_pull(
+    conn: AsyncConnection, fact: PullFact, now: float, *, refresh: bool = True
+) -> None:
     t, sized = pull_lifecycle.c, fact.additions is not None
     stmt = insert_for(conn, pull_lifecycle).values(
         repository=fact.repository.lower(),
@@ -108,11 +117,14 @@ async def record_pull(conn: AsyncConnection, fact: PullFact, now: float) -> None
             },
         )
     )
-    # Reviews recorded before the PR's first fact (out of order) count from now on.
-    await refresh_review_figures(conn, fact.repository, fact.number, now)
+    if refresh:
+        # Reviews recorded before the PR's first fact (out of order) count from now on.
+        await refresh_review_figures(conn, fact.repository, fact.number, now)
 
 
-async def record_review(conn: AsyncConnection, fact: ReviewFact, now: float) -> None:
+async def record_review(
+    conn: AsyncConnection, fact: ReviewFact, now: float, *, refresh: bool = True
+) -> None:
     """Stores the review (once), then recomputes the PR's review figures from its reviews: the
     first review by someone else than the author, the first approval, and the rounds (reviews
     that requested changes, + 1 once approved). The PR's row comes from the review's payload."""
@@ -128,7 +140,8 @@ async def record_review(conn: AsyncConnection, fact: ReviewFact, now: float) -> 
     await conn.execute(
         stmt.on_conflict_do_nothing(index_elements=[r.repository, r.number, r.review_id])
     )
-    await refresh_review_figures(conn, repository, fact.number, now)
+    if refresh:
+        await refresh_review_figures(conn, repository, fact.number, now)
 
 
 async def refresh_review_figures(
