@@ -63,6 +63,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,6 +277,19 @@ async def play_trace(
     stage = await start_stage(state, database_url, coalesce_seconds=coalesce, queue_policy=policy)
     sent_at = _time_deliveries(stage)
     await stage.settle()
+    ticks, seconds = await play_ticks(state, stage.settle, pulls, rng, progress)
+    return Trace(stage, sent_at, ticks, seconds, pulls)
+
+
+async def play_ticks(
+    state: SimulatedGitHub,
+    settle: Callable[[], Awaitable[None]],
+    pulls: int,
+    rng: random.Random,
+    progress: bool = False,
+) -> tuple[int, float]:
+    """The trace's ticks on `state` (seeded by `rng`), `settle` awaited after each (paasbot has
+    reacted); returns the ticks played and the seconds they took. bench/scale.py plays it too."""
     todo = scripts(pulls, rng)
     arrival_ticks = -(-pulls // ARRIVALS_PER_TICK)
     span = max(arrival_ticks, len(RELEASES))
@@ -295,7 +309,7 @@ async def play_trace(
             state.commit(repo, "main", {"CHANGELOG.md": f"tick {tick}\n"}, author="dave")
         if tick in release_ticks:
             publish_release(state, LIBRARY, release_ticks[tick], body="Fixes.\n")
-        await stage.settle()
+        await settle()
         tick += 1
         if progress and tick % 10 == 0:
             merged = sum(1 for n in SERVICES for p in state.pulls_in(f"{ORG}/{n}") if p.merged)
@@ -304,7 +318,7 @@ async def play_trace(
         done = not active and not ci.running and not _new_heads(state, ci)
         if tick >= arrival_ticks and (done or tick > arrival_ticks + MAX_TAIL_TICKS):
             break
-    return Trace(stage, sent_at, tick, time.perf_counter() - started, pulls)
+    return tick, time.perf_counter() - started
 
 
 async def isolated_latencies(samples: int, coalesce: float, database_url: str) -> list[float]:
