@@ -43,6 +43,8 @@ settings (environment variables):
   WORKERS              concurrent evaluations per process (default 4)
   WEBHOOK_MAX_BYTES    the largest webhook body accepted (default 26214400, 25 MB)
   COALESCE_SECONDS     how long a PR's further events wait to be taken together (default 1)
+  CARRIED_FACTS_MAX_AGE  seconds an evaluation may reuse the reviews, statuses and check runs
+                       the previous one read when no webhook says they changed (default 600)
   RATE_LIMIT_RESERVE   API calls kept in reserve per installation (default 100)
   REPORT_MAX_BYTES     the largest uploaded report, uncompressed (default 52428800, 50 MB)
   OIDC_ISSUER          the issuer of GitHub Actions OIDC tokens accepted for uploads (default:

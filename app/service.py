@@ -64,7 +64,12 @@ class Paasbot:
         self.intake.start()
         if not workers:
             return
-        engine = EngineServices.create(self.db, self.queue.clock, self.settings.app_id)
+        engine = EngineServices.create(
+            self.db,
+            self.queue.clock,
+            self.settings.app_id,
+            carried_facts_max_age=self.settings.carried_facts_max_age,
+        )
         context = WorkContext(self.db, self.queue, self.router, self.github, engine)
         self.pool = WorkerPool(
             context,

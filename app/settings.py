@@ -57,6 +57,9 @@ class Settings:
     # the default applies to actions not listed.
     insights_minutes_per_action: tuple[tuple[str, float], ...] = ()
     insights_default_minutes: float = 1.0
+    # How long an evaluation may reuse the reviews, statuses and check runs the previous one read
+    # when no webhook says they changed (CARRIED_FACTS_MAX_AGE seconds; 0: read them every time).
+    carried_facts_max_age: float = 600.0
     # paasbot's public URL (PUBLIC_URL), as browsers and GitHub reach it: behind a proxy that
     # ends TLS, the login's callback and the cookies' Secure flag come from it, not the request.
     public_url: str | None = None
@@ -91,6 +94,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_max_bytes=_positive_int(env, "WEBHOOK_MAX_BYTES", 25 * 1024 * 1024),
         workers=_positive_int(env, "WORKERS", 4),
         coalesce_seconds=_non_negative_float(env, "COALESCE_SECONDS", 1.0),
+        carried_facts_max_age=_non_negative_float(env, "CARRIED_FACTS_MAX_AGE", 600.0),
         rate_limit_reserve=_positive_int(env, "RATE_LIMIT_RESERVE", 100),
         report_max_bytes=_positive_int(env, "REPORT_MAX_BYTES", 50 * 1024 * 1024),
         oidc_issuer=_oidc_issuer(env, default_oidc_issuer(ghe_host, ghe_protocol)),

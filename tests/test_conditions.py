@@ -24,6 +24,7 @@ from app.engine.conditions import (
     StaticFacts,
     Team,
     attributes_used,
+    decided,
     evaluate,
     parse_condition,
     parse_tree,
@@ -590,3 +591,73 @@ def test_evaluate_never_crashes_on_odd_facts(text: str, seen: FactValue) -> None
     (name,) = attributes_used(tree)
     outcome = evaluate(tree, StaticFacts({name: seen}, TEAMS), NOW)
     assert isinstance(outcome.holds, bool)
+
+
+# Unread attributes: three-valued evaluation (a rule decided without them does not read them)
+
+UNREAD = frozenset({"#commits-behind", "conflict"})
+
+
+@pytest.mark.parametrize(
+    ("tree", "values", "expected"),
+    [
+        (["#approved-reviews-by>=1", "#commits-behind>0"], {"approved-reviews-by": []}, False),
+        (["#approved-reviews-by>=1", "#commits-behind>0"], {"approved-reviews-by": ["a"]}, None),
+        ({"any": ["draft", "-conflict"]}, {"draft": True}, True),
+        ({"any": ["draft", "-conflict"]}, {"draft": False}, None),
+        ({"not": {"any": ["draft", "conflict"]}}, {"draft": True}, False),
+        ({"not": ["draft", "conflict"]}, {"draft": False}, True),
+        (["draft", {"any": ["conflict", "-draft"]}], {"draft": True}, None),
+        (["-draft", {"any": ["conflict", "-draft"]}], {"draft": True}, False),
+        (["title~=x"], {"title": "x"}, True),
+    ],
+)
+def test_decided_without_the_unread_attributes(
+    tree: Any, values: dict[str, FactValue], expected: bool | None
+) -> None:
+    parsed = parse_tree(tree)
+    assert decided(parsed, StaticFacts(values), NOW, UNREAD) is expected
+
+
+@given(
+    draft=st.booleans(),
+    approvals=st.integers(0, 2),
+    behind=st.integers(0, 3),
+    conflict=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_decided_tree_holds_as_it_would_with_any_value_of_the_unread(
+    draft: bool, approvals: int, behind: int, conflict: bool
+) -> None:
+    tree = parse_tree(
+        [
+            {"any": ["#approved-reviews-by>=2", {"all": ["-draft", "#commits-behind>1"]}]},
+            {"not": {"all": ["conflict", "#approved-reviews-by=0"]}},
+        ]
+    )
+    values: dict[str, FactValue] = {
+        "draft": draft,
+        "approved-reviews-by": ["x"] * approvals,
+        "#commits-behind": behind,
+        "conflict": conflict,
+    }
+    full = evaluate(tree, StaticFacts(values), NOW)
+    partial = evaluate(tree, StaticFacts(values), NOW, UNREAD)
+    if partial.read:
+        assert partial.holds == full.holds
+    assert decided(tree, StaticFacts(values), NOW, UNREAD) == (
+        partial.holds if partial.read else None
+    )
+
+
+def test_unread_leaves_are_marked_and_hold_no_value() -> None:
+    outcome = evaluate(
+        parse_tree(["#approved-reviews-by>=1", "#commits-behind>0"]),
+        StaticFacts({"approved-reviews-by": []}),
+        NOW,
+        UNREAD,
+    )
+    assert isinstance(outcome, GroupOutcome) and outcome.read and not outcome.holds
+    approved, behind = outcome.children
+    assert isinstance(behind, LeafOutcome) and not behind.read and behind.seen is None
+    assert approved.read

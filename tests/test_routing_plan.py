@@ -85,7 +85,9 @@ def test_push_to_a_branch_looks_up_the_prs_based_on_it() -> None:
     assert payload["ref"].startswith("refs/heads/") and not payload["deleted"]
     routing = plan("push", payload)
     branch = payload["ref"].removeprefix("refs/heads/")
-    assert routing.lookups == [BaseLookup(payload["repository"]["full_name"], branch)]
+    # It changes no rule: only the PRs whose rules follow the base branch's head are woken.
+    repo = payload["repository"]["full_name"]
+    assert routing.lookups == [BaseLookup(repo, branch, every_pull=False)]
 
 
 @pytest.mark.parametrize("ref, deleted", [("refs/tags/v1.0.0", False), ("refs/heads/main", True)])
@@ -176,7 +178,8 @@ def test_a_push_to_the_default_branch_touching_the_config_changes_it(
     routing = plan("push", payload)
     repo = payload["repository"]["full_name"]
     assert routing.config_changes == ([repo] if touched else [])
-    assert routing.lookups == [BaseLookup(repo, "master")]
+    # A push that may change the rules wakes every PR on the branch.
+    assert routing.lookups == [BaseLookup(repo, "master", every_pull=touched)]
     # Every push to the default branch makes its manifest scan stale, config or not.
     assert routing.default_branch_pushes == [repo]
 
@@ -219,6 +222,29 @@ def test_other_pushes_change_no_configuration(ref: str, fields: dict[str, Any]) 
     payload = {**push_to("master", {"modified": [".paasbot.yml"]}, **fields), "ref": ref}
     assert plan("push", payload).config_changes == []
     assert plan("push", payload).default_branch_pushes == []
+
+
+@pytest.mark.parametrize(
+    ("ref", "commits", "forced", "changes"),
+    [
+        ("refs/heads/master", [{"modified": ["docs/CODEOWNERS"]}], False, True),
+        ("refs/heads/release", [{"added": [".github/CODEOWNERS"]}], False, True),
+        ("refs/heads/release", [{"removed": ["CODEOWNERS"]}], False, True),
+        ("refs/heads/release", [{"modified": ["src/CODEOWNERS"]}], False, False),
+        # Feature branches are force-pushed all day: only a push known to touch it counts.
+        ("refs/heads/release", [{"modified": ["README.md"]}], True, False),
+        ("refs/heads/release", [{"modified": [".paasbot.yml"]}], False, False),
+    ],
+)
+def test_codeowners_changes_on_any_branch_drop_the_cached_copies(
+    ref: str, commits: list[dict[str, list[str]]], forced: bool, changes: bool
+) -> None:
+    payload = {**push_to("master", *commits, forced=forced), "ref": ref}
+    routing = plan("push", payload)
+    repo = payload["repository"]["full_name"]
+    assert routing.config_changes == ([repo] if changes else [])
+    branch = ref.removeprefix("refs/heads/")
+    assert routing.lookups == [BaseLookup(repo, branch, every_pull=changes)]
 
 
 def test_a_push_to_the_org_github_repository_names_it() -> None:
@@ -266,7 +292,7 @@ def test_the_simulators_push_webhooks(branch: str, changes: dict[str, str], touc
     [push] = [event for event in state.published if event.name == "push"]
     routing = plan("push", build_payload(state, push, "http://sim.invalid/api/v3"))
     assert routing.config_changes == (["acme/widgets"] if touched else [])
-    assert routing.lookups == [BaseLookup("acme/widgets", branch)]
+    assert routing.lookups == [BaseLookup("acme/widgets", branch, every_pull=touched)]
     assert routing.default_branch_pushes == (["acme/widgets"] if branch == "main" else [])
 
 

@@ -56,6 +56,8 @@ def test_key_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
         ({"WORKERS": "0"}, "WORKERS"),
         ({"COALESCE_SECONDS": "soon"}, "COALESCE_SECONDS"),
         ({"COALESCE_SECONDS": "nan"}, "COALESCE_SECONDS"),
+        ({"CARRIED_FACTS_MAX_AGE": "-1"}, "CARRIED_FACTS_MAX_AGE"),
+        ({"CARRIED_FACTS_MAX_AGE": "ten minutes"}, "CARRIED_FACTS_MAX_AGE"),
         ({"OIDC_ISSUER": "token.actions.githubusercontent.com"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "ftp://ghe.acme.test/_services/token"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "https://ghe.acme.test/_services/token?x=1"}, "OIDC_ISSUER"),
@@ -68,6 +70,11 @@ def test_a_bad_setting_names_its_variable(
     with pytest.raises(SettingsError) as error:
         load_settings({**env, **change})
     assert str(error.value).startswith(variable)
+
+
+def test_carried_facts_max_age(env: dict[str, str]) -> None:
+    assert load_settings(env).carried_facts_max_age == 600.0
+    assert load_settings({**env, "CARRIED_FACTS_MAX_AGE": "0"}).carried_facts_max_age == 0.0
 
 
 def test_an_ec_key_is_refused(env: dict[str, str]) -> None:

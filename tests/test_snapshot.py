@@ -4,10 +4,12 @@ once, and every page."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import gidgethub
 import pytest
 
+from app.engine.carried_facts import Carried
 from app.engine.snapshot import PullRequestSnapshot
 from app.github.client import InstallationAPI
 from app.sandbox.actors_pulls import DraftComment, comment, review
@@ -208,3 +210,101 @@ async def test_commits_behind_is_none_without_a_common_ancestor(
 ) -> None:
     made_up = world.state.open_pull(REPO, "Ghost", head_sha="a" * 40, head_ref="ghost")
     assert await snapshot_of(api, made_up.number).commits_behind() is None
+
+
+# Reuse between evaluations (app/engine/carried_facts.py)
+
+
+async def carried_from_one_evaluation(api: InstallationAPI, number: int) -> dict[str, Carried]:
+    first = snapshot_of(api, number)
+    first.reuse({}, now=100.0)
+    await asyncio.gather(
+        first.reviews(), first.combined_statuses(), first.check_runs(), first.commits_behind()
+    )
+    return first.carried_forward()
+
+
+async def test_a_snapshot_reuses_what_the_previous_one_read_for_the_same_head(
+    api: InstallationAPI, world: World, pull: int, log: CallLog
+) -> None:
+    review(world.state, REPO, pull, "bob", "APPROVE", "ok")
+    post_status(world.state, REPO, world.head("feature"), "ci/build", "success")
+    carried = await carried_from_one_evaluation(api, pull)
+    assert set(carried) == {"reviews", "statuses", "check_runs", "commits_behind"}
+    assert {entry.read_at for entry in carried.values()} == {100.0}
+    log.reset()
+    second = snapshot_of(api, pull)
+    second.reuse(carried, now=200.0)
+    reviews = await second.reviews()
+    assert [(r["user"]["login"], r["state"]) for r in reviews] == [("bob", "APPROVED")]
+    assert [s["context"] for s in await second.combined_statuses()] == ["ci/build"]
+    assert await second.check_runs() == []
+    assert await second.commits_behind() == 0
+    assert log.calls() == [f"GET {PULL}"], "only the pull, for its head"
+    # What it reused goes forward with the time it was read.
+    assert {entry.read_at for entry in second.carried_forward().values()} == {100.0}
+
+
+async def test_a_new_head_or_base_makes_the_kept_reads_stale(
+    api: InstallationAPI, world: World, pull: int, log: CallLog
+) -> None:
+    carried = await carried_from_one_evaluation(api, pull)
+    world.state.commit(REPO, "feature", {"src/more.py": "x = 1\n"}, author="alice")
+    world.state.commit(REPO, "main", {"NEWS.md": "news\n"}, author="bob")
+    log.reset()
+    second = snapshot_of(api, pull)
+    second.reuse(carried, now=200.0)
+    await asyncio.gather(
+        second.reviews(), second.combined_statuses(), second.check_runs(), second.commits_behind()
+    )
+    sha = world.head("feature")
+    assert sorted(log.calls()) == sorted(
+        [
+            f"GET {PULL}",
+            f"GET /repos/{REPO}/commits/{sha}/status",
+            f"GET /repos/{REPO}/commits/{sha}/check-runs",
+            f"GET /repos/{REPO}/compare/main...{sha}",
+        ]
+    ), "the reviews belong to the PR, not to its head: reused"
+    assert {entry.read_at for entry in second.carried_forward().values()} == {100.0, 200.0}
+
+
+async def test_refreshing_the_check_runs_never_reuses_them(
+    api: InstallationAPI, pull: int, log: CallLog
+) -> None:
+    carried = await carried_from_one_evaluation(api, pull)
+    log.reset()
+    second = snapshot_of(api, pull)
+    second.reuse(carried, now=200.0)
+    await second.check_runs()
+    await second.refresh_check_runs()
+    sha = await second.head_sha()
+    assert log.calls() == [f"GET {PULL}", f"GET /repos/{REPO}/commits/{sha}/check-runs"]
+
+
+async def test_a_snapshot_without_reuse_keeps_nothing(api: InstallationAPI, pull: int) -> None:
+    snapshot = snapshot_of(api, pull)
+    await snapshot.reviews()
+    assert snapshot.carried_forward() == {}
+
+
+async def test_kept_reads_are_slim(api: InstallationAPI, world: World, pull: int) -> None:
+    review(world.state, REPO, pull, "bob", "APPROVE", "ok")
+    snapshot = snapshot_of(api, pull)
+    [kept] = await snapshot.reviews()
+    assert set(kept) <= {"id", "state", "commit_id", "submitted_at", "body", "user"}
+    assert kept["user"] == {"login": "bob", "type": "User"}
+
+
+async def test_a_heads_files_are_read_once_for_every_snapshot(
+    api: InstallationAPI, world: World, pull: int, log: CallLog
+) -> None:
+    cache: dict[tuple[str, int, str, str], list[dict[str, Any]]] = {}
+    for _ in range(3):
+        snapshot = PullRequestSnapshot(api, REPO, pull, files_cache=cache)
+        assert [f["filename"] for f in await snapshot.files()] == ["src/app.py"]
+    world.state.commit(REPO, "feature", {"src/b.py": "b = 1\n"}, author="alice")
+    snapshot = PullRequestSnapshot(api, REPO, pull, files_cache=cache)
+    assert [f["filename"] for f in await snapshot.files()] == ["src/app.py", "src/b.py"]
+    files_reads = [call for call in log.calls() if call.endswith("/files")]
+    assert files_reads == [f"GET {PULL}/files"] * 2, "once per head"

@@ -21,6 +21,7 @@ from app.engine.permissions import PermissionCache
 from app.engine.snapshot import PullRequestSnapshot
 from app.engine.teams import TeamCache
 from app.merging.protection import ProtectionCache
+from app.reviewers.codeowners_cache import CodeOwnersCache
 from app.store.db import Database
 
 
@@ -65,6 +66,8 @@ class PullTarget:
     permissions: PermissionCache | None = None
     # Base branches' protection, shared by evaluations (None: read each time).
     protections: ProtectionCache | None = None
+    # CODEOWNERS files by branch, shared by evaluations (None: read each time).
+    codeowners: CodeOwnersCache | None = None
     # Results computed once per evaluation and shared (e.g. coverage, read by conditions and
     # by the coverage action alike).
     computed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)

@@ -174,7 +174,12 @@ async def _code_owners(
     candidates: Candidates,
     owning: list[str],
 ) -> list[str]:
-    found = await load_codeowners(target.api, target.repository, pull["base"]["ref"])
+    base = pull["base"]["ref"]
+    found = await (
+        target.codeowners.load(target.api, target.repository, base)
+        if target.codeowners is not None
+        else load_codeowners(target.api, target.repository, base)
+    )
     if found is None:
         return ["no CODEOWNERS file on the base branch"]
     notes = [f"{found.path} line {p.line}: {p.message}" for p in found.owners.problems]

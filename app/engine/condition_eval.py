@@ -26,18 +26,41 @@ from app.engine.condition_types import (
 # Evaluation
 
 
-def evaluate(tree: ConditionTree, facts: Facts, now: datetime) -> Outcome:
-    """Evaluate `tree` against `facts`; relative times are measured back from `now`."""
-    now = aware(now)
+def evaluate(
+    tree: ConditionTree, facts: Facts, now: datetime, unread: frozenset[str] = frozenset()
+) -> Outcome:
+    """Evaluate `tree` against `facts`; relative times are measured back from `now`. The
+    attributes in `unread` are not asked for: their leaves, and the groups whose result they
+    could change, come out with `read=False` (three-valued logic: a false child decides an
+    `all`, a true one an `any`, whatever the unread ones are)."""
+    return _outcome(tree, facts, aware(now), unread)
+
+
+def decided(
+    tree: ConditionTree, facts: Facts, now: datetime, unread: frozenset[str]
+) -> bool | None:
+    """Whether the tree holds, if that does not depend on the `unread` attributes; else None."""
+    outcome = evaluate(tree, facts, now, unread)
+    return outcome.holds if outcome.read else None
+
+
+def _outcome(tree: ConditionTree, facts: Facts, now: datetime, unread: frozenset[str]) -> Outcome:
     if isinstance(tree, Leaf):
+        if tree.condition.attribute.name in unread:
+            return LeafOutcome(tree.condition, tree.path, False, None, read=False)
         return _evaluate_leaf(tree, facts, now)
     if isinstance(tree, Not):
-        child = evaluate(tree.child, facts, now)
-        return GroupOutcome("not", tree.path, not child.holds, (child,))
-    children = tuple(evaluate(child, facts, now) for child in tree.children)
-    if isinstance(tree, AnyOf):
-        return GroupOutcome("any", tree.path, any(c.holds for c in children), children)
-    return GroupOutcome("all", tree.path, all(c.holds for c in children), children)
+        child = _outcome(tree.child, facts, now, unread)
+        return GroupOutcome("not", tree.path, not child.holds, (child,), read=child.read)
+    children = tuple(_outcome(child, facts, now, unread) for child in tree.children)
+    kind = "any" if isinstance(tree, AnyOf) else "all"
+    deciding = kind == "any"  # the child value that decides the group on its own
+    known = [child.holds for child in children if child.read]
+    if deciding in known:
+        return GroupOutcome(kind, tree.path, deciding, children)
+    if len(known) == len(children):
+        return GroupOutcome(kind, tree.path, not deciding, children)
+    return GroupOutcome(kind, tree.path, False, children, read=False)
 
 
 def attributes_used(tree: ConditionTree) -> set[str]:

@@ -137,6 +137,9 @@ class LeafOutcome:
     path: str
     holds: bool
     seen: FactValue
+    # False: the value was not read, because the rule's other conditions decide it (`holds`
+    # and `seen` mean nothing then).
+    read: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ class GroupOutcome:
     path: str
     holds: bool
     children: tuple[Outcome, ...]
+    # False: the group's result depends on a value that was not read (`holds` means nothing).
+    read: bool = True
 
 
 Outcome = LeafOutcome | GroupOutcome

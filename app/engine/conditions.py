@@ -8,7 +8,7 @@ Regular expressions are RE2, so a hostile pattern cannot hang a worker. The voca
 from __future__ import annotations
 
 from app.engine.attributes import ConditionError
-from app.engine.condition_eval import attributes_used, evaluate
+from app.engine.condition_eval import attributes_used, decided, evaluate
 from app.engine.condition_parser import parse_condition, parse_tree
 from app.engine.condition_types import (
     MAX_DEPTH,
@@ -50,6 +50,7 @@ __all__ = [
     "StaticFacts",
     "Team",
     "attributes_used",
+    "decided",
     "evaluate",
     "parse_condition",
     "parse_tree",

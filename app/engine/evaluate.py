@@ -27,13 +27,20 @@ class RuleResult:
 
 
 def evaluate_rules(
-    rules: Iterable[Rule], facts: Facts, events: frozenset[str], now: datetime
+    rules: Iterable[Rule],
+    facts: Facts,
+    events: frozenset[str],
+    now: datetime,
+    unread: frozenset[str] = frozenset(),
 ) -> list[RuleResult]:
-    """Every rule's outcome; `events` are the `on:` names the triggering deliveries satisfy."""
-    return [_evaluate_rule(rule, facts, events, now) for rule in rules]
+    """Every rule's outcome; `events` are the `on:` names the triggering deliveries satisfy.
+    `unread`: attributes not asked for, which must not decide any rule (see `decided`)."""
+    return [_evaluate_rule(rule, facts, events, now, unread) for rule in rules]
 
 
-def _evaluate_rule(rule: Rule, facts: Facts, events: frozenset[str], now: datetime) -> RuleResult:
-    outcome = evaluate(rule.conditions, facts, now) if rule.conditions is not None else None
+def _evaluate_rule(
+    rule: Rule, facts: Facts, events: frozenset[str], now: datetime, unread: frozenset[str]
+) -> RuleResult:
+    outcome = evaluate(rule.conditions, facts, now, unread) if rule.conditions is not None else None
     triggered = not rule.triggers or bool(rule.triggers & events)
     return RuleResult(rule, outcome, triggered)

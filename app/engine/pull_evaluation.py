@@ -18,15 +18,23 @@ from app.actions.registry import ACTIONS
 from app.config.loader import LoadedConfig
 from app.config.model import Config, Rule
 from app.config.triggers import event_names, is_release_only
+from app.engine.carried_facts import (
+    Update,
+    absorb,
+    changed_families,
+    document_of,
+    reusable,
+    update_from,
+)
 from app.engine.command_answers import CommandAnswers, answer_commands
 from app.engine.command_effects import carry_out_commands
 from app.engine.commands import CommandRequest, command_from_payload
-from app.engine.conditions import FactValue
+from app.engine.conditions import FactValue, decided
 from app.engine.config_check import check_pull_config
 from app.engine.evaluate import RuleResult, evaluate_rules
 from app.engine.execute import ActionExecutor, ActionReport
 from app.engine.memory import PullMemory
-from app.engine.pull_facts import PROVIDED, PullRequestFacts, needs_of
+from app.engine.pull_facts import PROVIDED, FactNeeds, PullRequestFacts, needs_of
 from app.engine.services import EngineServices
 from app.engine.summary import SummaryView, is_unconfigured, summary_content
 from app.engine.teams import TeamDirectory
@@ -36,7 +44,14 @@ from app.reports.coverage_model import ReportError
 from app.reports.pull_coverage import Computed, pull_coverage
 from app.store.db import Database
 from app.store.deliveries import StoredDelivery
+from app.store.merge_queue import queued_entry
+from app.store.pull_index import set_wakes_on_base_push
 from app.store.pull_memory import load_memory, save_memory
+
+# Attributes a push to the base branch changes: read only when a rule's other conditions do not
+# decide it (an unapproved PR's summary does not follow every push to main).
+BASE_DEPENDENT = frozenset({"#commits-behind", "conflict"})
+WAKES_ON_BASE_PUSH = "wakes_on_base_push"
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,15 @@ class Wakeup:
     events: frozenset[str] = frozenset()
     sender: str | None = None
     commands: tuple[CommandRequest, ...] = ()
+    # The statuses and check runs the deliveries carry, and the events whose payload says all
+    # they changed (folded into the reads kept from the previous evaluation, not read again).
+    updates: tuple[Update, ...] = ()
+    told: frozenset[str] = frozenset()
+
+    @property
+    def changing(self) -> frozenset[str]:
+        """The events that may have changed what the previous evaluation read."""
+        return self.events - self.told
 
 
 def wakeup_from(
@@ -58,16 +82,32 @@ def wakeup_from(
         events |= event_names(event, action)
     sender: str | None = None
     commands: list[CommandRequest] = []
+    updates: list[Update] = []
+    untold: set[str] = set()
     for delivery in deliveries:
-        events |= event_names(delivery.event, delivery.action)
+        names = event_names(delivery.event, delivery.action)
+        events |= names
         payload = json.loads(delivery.payload)
+        update = update_from(delivery.event, payload)
+        if update is None:
+            untold |= names
+        else:
+            updates.append(update)
         login = (payload.get("sender") or {}).get("login")
         sender = login if isinstance(login, str) else sender
         if delivery.event == "issue_comment":
             request = command_from_payload(payload)
             if request is not None:
                 commands.append(request)
-    return Wakeup(frozenset(events), sender, tuple(commands))
+    told = frozenset(events - untold - _undelivered_names(undelivered))
+    return Wakeup(frozenset(events), sender, tuple(commands), tuple(updates), told)
+
+
+def _undelivered_names(undelivered: Iterable[tuple[str, str | None]]) -> set[str]:
+    names: set[str] = set()
+    for event, action in undelivered:
+        names |= event_names(event, action)
+    return names
 
 
 @dataclass
@@ -81,6 +121,9 @@ class PullEvaluation:
     notes: list[str] = field(default_factory=list)
     # Reads only: no GitHub write, no database write (`paasbot simulate`, `app/engine/simulate.py`).
     simulation: bool = False
+    # Whether a rule's outcome depended on how the head stands against its base branch (set by
+    # the evaluation): only then does a push to the base branch wake the PR.
+    reads_base: bool = True
 
     async def run(self) -> str:
         """Evaluates the PR and publishes the summary; returns how the summary was written."""
@@ -88,8 +131,7 @@ class PullEvaluation:
         if is_unconfigured(view):
             # No file configures the repository (nor its organisation): paasbot stays out of
             # its pull requests until its onboarding PR (or a person) adds one.
-            async with self.db.transaction() as conn:
-                await save_memory(conn, self.subject_key, memory.document, self.now)
+            await self._save(memory)
             return "not written (no configuration)"
         written = await publish_check_run(
             self.db,
@@ -99,9 +141,24 @@ class PullEvaluation:
             summary_content(view),
             self.now,
         )
-        async with self.db.transaction() as conn:
-            await save_memory(conn, self.subject_key, memory.document, self.now)
+        await self._save(memory)
         return written
+
+    async def _save(self, memory: PullMemory) -> None:
+        memory.document["facts"] = document_of(self.target.snapshot.carried_forward())
+        target = self.target
+        known = memory.document.get(WAKES_ON_BASE_PUSH)
+        async with self.db.transaction() as conn:
+            # A queued PR follows its base branch too: the merge before it moves the queue.
+            wakes = (
+                self.reads_base
+                or target.snapshot.was_asked("commits_behind")
+                or await queued_entry(conn, target.repository, target.number) is not None
+            )
+            memory.document[WAKES_ON_BASE_PUSH] = wakes
+            await save_memory(conn, self.subject_key, memory.document, self.now)
+            if known != wakes:
+                await set_wakes_on_base_push(conn, target.repository, target.number, wakes)
 
     async def evaluate(self, given: LoadedConfig | None = None) -> tuple[SummaryView, PullMemory]:
         """Everything but publishing the summary and saving the memory. A `simulation` answers
@@ -119,9 +176,21 @@ class PullEvaluation:
         self.notes += answers.notes
         if answers.refresh:
             self.services.config.forget(self.target.repository)
+        if not self.simulation:
+            self._reuse_facts(memory, answers)
         loaded = given or await self.services.config.load(self.target.api, self.target.repository)
         await self._check_config_change(memory)
         return await self._evaluate(loaded, memory, answers), memory
+
+    def _reuse_facts(self, memory: PullMemory, answers: CommandAnswers) -> None:
+        changed = changed_families(self.wakeup.changing, refresh=answers.refresh)
+        carried = reusable(
+            memory.document.get("facts") or {},
+            changed,
+            self.now,
+            self.services.carried_facts_max_age,
+        )
+        self.target.snapshot.reuse(absorb(carried, self.wakeup.updates), self.now)
 
     async def _check_config_change(self, memory: PullMemory) -> None:
         """Once per head SHA; the note stays in the summary while that SHA is the head."""
@@ -181,11 +250,21 @@ class PullEvaluation:
         read_by_actions = action_attributes(rules)
         if (needs.attributes | read_by_actions) & PROVIDED:
             facts.provide(await coverage_facts(self.target, rules))
-        await facts.prepare_for(needs)
+        deferred = (needs.attributes & BASE_DEPENDENT) - read_by_actions
+        await facts.prepare_for(without(needs, deferred))
         await facts.prepare(read_by_actions)
-        events = self.wakeup.events | frozenset(answers.events)
         now = datetime.fromtimestamp(self.now, UTC)
-        results = evaluate_rules(rules, facts, events, now)
+        if any(
+            decided(rule.conditions, facts, now, deferred) is None
+            for rule in rules
+            if rule.conditions is not None
+        ):
+            await facts.prepare(deferred)
+            deferred = frozenset()
+        on_push = any(t.partition(".")[0] == "push" for rule in rules for t in rule.triggers)
+        self.reads_base = on_push or (bool(needs.attributes & BASE_DEPENDENT) and not deferred)
+        events = self.wakeup.events | frozenset(answers.events)
+        results = evaluate_rules(rules, facts, events, now, deferred)
         executor = ActionExecutor(
             self.target,
             facts,
@@ -217,6 +296,15 @@ async def coverage_facts(target: PullTarget, rules: list[Rule]) -> dict[str, Fac
         return {"coverage-patch": None, "coverage-project": None}
     figures = found.figures
     return {"coverage-patch": figures.patch.percent, "coverage-project": figures.project}
+
+
+def without(needs: FactNeeds, names: frozenset[str]) -> FactNeeds:
+    return FactNeeds(
+        attributes=needs.attributes - names,
+        count_only=needs.count_only - names,
+        teams=needs.teams,
+        counted=needs.counted - names,
+    )
 
 
 def pull_request_rules(config: Config) -> list[Rule]:

@@ -184,13 +184,14 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
         name = condition.attribute.name
         return {
             "condition": condition.text.strip(),
-            "holds": outcome.holds,
+            # None: not read, the rule's other conditions decide it.
+            "holds": outcome.holds if outcome.read else None,
             "attribute": f"#{name}" if condition.count else name,
             "value": _value_json(outcome.seen),
         }
     return {
         outcome.kind: [_outcome_json(child) for child in outcome.children],
-        "holds": outcome.holds,
+        "holds": outcome.holds if outcome.read else None,
     }
 
 

@@ -4,30 +4,75 @@ Each accessor makes its API call(s) the first time it is awaited and remembers t
 life of the snapshot; callers that await the same accessor concurrently share one request. A
 failed fetch is not remembered, so a later call tries again. The head SHA and base ref used by
 the per-commit accessors come from the pull itself (fetched first if need be).
+
+Reviews, statuses, check runs and `commits behind` may be reused from the previous evaluation
+(`reuse`, see `app/engine/carried_facts.py`); they are answered in the slim form that is kept, so
+an evaluation reads the same fields whether they came from GitHub or from its memory. The files
+of a head are the same for every evaluation of it: a shared cache may hold them (`files_cache`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import gidgethub
 from gidgethub.abc import GitHubAPI
+
+from app.engine.carried_facts import (
+    CHECK_RUNS,
+    COMMITS_BEHIND,
+    REVIEWS,
+    STATUSES,
+    Carried,
+    slim,
+)
 
 Json = dict[str, Any]
 
 PER_PAGE = 100
 _PULL = "/repos/{+repository}/pulls/{number}"
 _COMPARE = "/repos/{+repository}/compare/{basehead}"
+FilesCache = MutableMapping[tuple[str, int, str, str], list[Json]]
+# Larger file lists (up to 3,000 files with their patches) are read each time, not held.
+MAX_FILES_CACHED = 300
 
 
 class PullRequestSnapshot:
-    def __init__(self, api: GitHubAPI, repository: str, number: int) -> None:
+    def __init__(
+        self,
+        api: GitHubAPI,
+        repository: str,
+        number: int,
+        *,
+        files_cache: FilesCache | None = None,
+    ) -> None:
         self.api = api
         self.repository = repository
         self.number = number
         self._fetches: dict[str, asyncio.Future[Any]] = {}
+        self._files_cache = files_cache
+        self._carried: dict[str, Carried] = {}
+        self._known: dict[str, Carried] = {}
+        self._now: float | None = None
+
+    # Reuse between evaluations
+
+    def reuse(self, carried: Mapping[str, Carried], now: float) -> None:
+        """Families the previous evaluation read that nothing has changed since (their keys
+        are checked when they are asked for); `now` dates what this snapshot reads."""
+        self._carried, self._now = dict(carried), now
+
+    def was_asked(self, name: str) -> bool:
+        """Whether this evaluation asked for `name` (an accessor's name: `commits_behind`)."""
+        return name in self._fetches
+
+    def carried_forward(self) -> dict[str, Carried]:
+        """The families this snapshot read, reused or was given and did not need, for the next
+        evaluation (only once `reuse` was called: a snapshot that does not keep its reads keeps
+        none)."""
+        return {**self._carried, **self._known}
 
     # The pull itself
 
@@ -54,11 +99,14 @@ class PullRequestSnapshot:
 
     async def reviews(self) -> list[Json]:
         """`GET /repos/{repo}/pulls/{number}/reviews`, every page, oldest first."""
-        return await self._once("reviews", lambda: self._list(f"{_PULL}/reviews"))
+        return await self._once(
+            "reviews",
+            lambda: self._family(REVIEWS, str(self.number), lambda: self._list(f"{_PULL}/reviews")),
+        )
 
     async def files(self) -> list[Json]:
         """`GET /repos/{repo}/pulls/{number}/files`, every page."""
-        return await self._once("files", lambda: self._list(f"{_PULL}/files"))
+        return await self._once("files", self._fetch_files)
 
     async def review_comments(self) -> list[Json]:
         """`GET /repos/{repo}/pulls/{number}/comments` (inline review comments), every page."""
@@ -84,6 +132,7 @@ class PullRequestSnapshot:
     async def refresh_check_runs(self) -> list[Json]:
         """The check runs on the head SHA read again (e.g. after this evaluation wrote some)."""
         self._fetches.pop("check_runs", None)
+        self._carried.pop(CHECK_RUNS, None)
         return await self.check_runs()
 
     async def commits_behind(self) -> int | None:
@@ -116,16 +165,50 @@ class PullRequestSnapshot:
         )
         return [item async for item in items]
 
+    async def _family(
+        self, family: str, family_key: str, fetch: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """A family's value: reused when the previous evaluation's was read for the same key,
+        else fetched (and kept, slim, for the next evaluation)."""
+        carried = self._carried.get(family)
+        if carried is not None and carried.key == family_key:
+            self._known[family] = carried
+            return carried.value
+        value = slim(family, await fetch())
+        if self._now is not None:
+            self._known[family] = Carried(family_key, self._now, value)
+        return value
+
+    async def _fetch_files(self) -> list[Json]:
+        if self._files_cache is None:
+            return await self._list(f"{_PULL}/files")
+        key = (self.repository.lower(), self.number, await self.base_ref(), await self.head_sha())
+        found = self._files_cache.get(key)
+        if found is None:
+            # A PR's files are the diff from where its head left the base branch: a new push
+            # to the base branch does not change them, a new head or base branch does.
+            found = await self._list(f"{_PULL}/files")
+            if len(found) <= MAX_FILES_CACHED:
+                self._files_cache[key] = found
+        return list(found)
+
     async def _fetch_statuses(self) -> list[Json]:
         url = "/repos/{+repository}/commits/{sha}/status"
-        return await self._list(url, key="statuses", sha=await self.head_sha())
+        sha = await self.head_sha()
+        fetch = lambda: self._list(url, key="statuses", sha=sha)  # noqa: E731
+        return await self._family(STATUSES, sha, fetch)
 
     async def _fetch_check_runs(self) -> list[Json]:
         url = "/repos/{+repository}/commits/{sha}/check-runs"
-        return await self._list(url, key="check_runs", sha=await self.head_sha())
+        sha = await self.head_sha()
+        fetch = lambda: self._list(url, key="check_runs", sha=sha)  # noqa: E731
+        return await self._family(CHECK_RUNS, sha, fetch)
 
     async def _fetch_commits_behind(self) -> int | None:
         basehead = f"{await self.base_ref()}...{await self.head_sha()}"
+        return await self._family(COMMITS_BEHIND, basehead, lambda: self._compare(basehead))
+
+    async def _compare(self, basehead: str) -> int | None:
         url_vars = self._url_vars(basehead=basehead)
         try:
             comparison = await self.api.getitem(_COMPARE, url_vars=url_vars)

@@ -8,6 +8,7 @@ from app.engine.conditions import FactValue, GroupOutcome, LeafOutcome, Outcome
 
 MAX_ITEMS = 10
 MAX_TEXT = 80
+NOT_READ = "not read: the other conditions decide the rule"
 _GROUP_TITLES = {"all": "all of", "any": "any of", "not": "not"}
 
 
@@ -20,9 +21,11 @@ def conditions_markdown(outcome: Outcome) -> str:
 
 def _lines(outcome: Outcome, depth: int) -> list[str]:
     indent = "  " * depth
-    mark = "✓" if outcome.holds else "✗"
+    mark = ("✓" if outcome.holds else "✗") if outcome.read else "○"
     if isinstance(outcome, LeafOutcome):
         text = _code(outcome.condition.text.strip())
+        if not outcome.read:
+            return [f"{indent}- {mark} {text} — {NOT_READ}"]
         return [f"{indent}- {mark} {text} — {_seen(outcome)}"]
     lines = [f"{indent}- {mark} {_GROUP_TITLES[outcome.kind]}:"]
     for child in outcome.children:

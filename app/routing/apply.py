@@ -143,7 +143,9 @@ async def _look_up(conn: AsyncConnection, lookup: Lookup) -> list[int]:
     if isinstance(lookup, HeadLookup):
         return await pulls_with_head(conn, lookup.repository, lookup.sha)
     assert isinstance(lookup, BaseLookup)
-    return await pulls_based_on(conn, lookup.repository, lookup.branch)
+    return await pulls_based_on(
+        conn, lookup.repository, lookup.branch, every_pull=lookup.every_pull
+    )
 
 
 async def _record_ledger(conn: AsyncConnection, facts: list[Fact], now: float) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from app.config.paths import CONFIG_PATHS
 from app.engine.commands import parse_command
 from app.insights.ledger_facts import Fact, ledger_facts
+from app.reviewers.codeowners import CODEOWNERS_PATHS
 from app.routing.subjects import SubjectKind, SubjectRef, pull_request
 
 HANDLED_EVENTS = frozenset(
@@ -27,6 +28,7 @@ HANDLED_EVENTS = frozenset(
 )
 _CLOSING_ACTIONS = frozenset({"closed"})
 CONFIG_FILES = frozenset(CONFIG_PATHS)
+CODEOWNERS_FILES = frozenset(CODEOWNERS_PATHS)
 PUSH_COMMITS_LISTED = 20
 
 
@@ -56,10 +58,13 @@ class HeadLookup:
 
 @dataclass(frozen=True)
 class BaseLookup:
-    """The open PRs of `repository` based on `branch`."""
+    """The open PRs of `repository` based on `branch`: those whose rules follow the branch's
+    head (`wakes_on_base_push`), or all of them (`every_pull`: the push changed, or may have
+    changed, the rules or CODEOWNERS)."""
 
     repository: str
     branch: str
+    every_pull: bool = True
 
 
 Lookup = HeadLookup | BaseLookup
@@ -72,7 +77,8 @@ class RoutingPlan:
     subjects: list[SubjectRef] = field(default_factory=list)
     index_changes: list[IndexUpsert | IndexRemoval] = field(default_factory=list)
     lookups: list[Lookup] = field(default_factory=list)
-    # Repositories whose configuration file a push to the default branch changed.
+    # Repositories whose configuration file a push to the default branch changed, or whose
+    # CODEOWNERS a push to any branch changed (both caches follow one generation).
     config_changes: list[str] = field(default_factory=list)
     # Repositories whose default branch a push moved (any push): their manifest scans are stale.
     default_branch_pushes: list[str] = field(default_factory=list)
@@ -178,30 +184,41 @@ def _push(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
         return
     if ref.startswith("refs/heads/"):
         branch = ref.removeprefix("refs/heads/")
-        plan.lookups.append(BaseLookup(plan.repository, branch))
         default_branch = (payload.get("repository") or {}).get("default_branch")
+        touched = _touched_paths(payload)
         if branch == default_branch:
             plan.default_branch_pushes.append(plan.repository)
-            if _touches_config(payload):
+            if _may_touch(touched, CONFIG_FILES | CODEOWNERS_FILES):
                 plan.config_changes.append(plan.repository)
+        elif touched is not None and touched & CODEOWNERS_FILES:
+            # Other branches are pushed (and force-pushed) all day: only a push known to change
+            # CODEOWNERS drops the cached copies; one that cannot say waits for their max age.
+            plan.config_changes.append(plan.repository)
+        every_pull = bool(plan.config_changes)
+        plan.lookups.append(BaseLookup(plan.repository, branch, every_pull=every_pull))
 
 
-def _touches_config(payload: dict[str, Any]) -> bool:
+def _may_touch(touched: frozenset[str] | None, paths: frozenset[str]) -> bool:
+    """None: the push may have touched anything."""
+    return touched is None or bool(touched & paths)
+
+
+def _touched_paths(payload: dict[str, Any]) -> frozenset[str] | None:
+    """The paths the push's commits added, changed or removed; None when it cannot say."""
     commits = payload.get("commits")
     # GitHub lists at most 20 commits in a push; a longer push may touch anything. A forced push
     # lists only the new commits: the file may differ because of those it dropped.
     if payload.get("forced") is True:
-        return True
+        return None
     if not isinstance(commits, list) or len(commits) >= PUSH_COMMITS_LISTED:
-        return True
-    paths = {
+        return None
+    return frozenset(
         path
         for commit in commits
         if isinstance(commit, dict)
         for key in ("added", "modified", "removed")
         for path in commit.get(key) or ()
-    }
-    return bool(paths & CONFIG_FILES)
+    )
 
 
 def _release(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:

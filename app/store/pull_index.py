@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.routing.plan import IndexRemoval, IndexUpsert
@@ -62,12 +62,28 @@ async def pulls_with_head(conn: AsyncConnection, repository: str, sha: str) -> l
     return list(rows.scalars())
 
 
-async def pulls_based_on(conn: AsyncConnection, repository: str, branch: str) -> list[int]:
+async def pulls_based_on(
+    conn: AsyncConnection, repository: str, branch: str, *, every_pull: bool = True
+) -> list[int]:
+    """The open PRs based on `branch`; without `every_pull`, only those a push to it can
+    change (`wakes_on_base_push`)."""
     p = open_pulls.c
-    rows = await conn.execute(
-        select(p.number).where(p.repository == repository, p.base_ref == branch).order_by(p.number)
-    )
+    query = select(p.number).where(p.repository == repository, p.base_ref == branch)
+    if not every_pull:
+        query = query.where(p.wakes_on_base_push.is_(True))
+    rows = await conn.execute(query.order_by(p.number))
     return list(rows.scalars())
+
+
+async def set_wakes_on_base_push(
+    conn: AsyncConnection, repository: str, number: int, wakes: bool
+) -> None:
+    p = open_pulls.c
+    await conn.execute(
+        update(open_pulls)
+        .where(p.repository == repository, p.number == number)
+        .values(wakes_on_base_push=wakes)
+    )
 
 
 async def synced_at(conn: AsyncConnection, repository: str) -> float | None:
@@ -82,9 +98,16 @@ async def replace_repository_index(
     pulls: Iterable[IndexUpsert],
     now: float,
 ) -> None:
-    """Replaces a repository's index with a complete listing from the API."""
-    await conn.execute(delete(open_pulls).where(open_pulls.c.repository == repository))
-    await apply_index_changes(conn, installation_id, pulls, now)
+    """Replaces a repository's index with a complete listing from the API (what an evaluation
+    learnt of a PR that is still open, `wakes_on_base_push`, is kept)."""
+    listed = list(pulls)
+    p = open_pulls.c
+    await conn.execute(
+        delete(open_pulls).where(
+            p.repository == repository, p.number.not_in([pull.number for pull in listed])
+        )
+    )
+    await apply_index_changes(conn, installation_id, listed, now)
     stmt = insert_for(conn, repository_syncs).values(repository=repository, synced_at=now)
     await conn.execute(
         stmt.on_conflict_do_update(

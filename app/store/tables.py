@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData()
@@ -128,6 +130,8 @@ open_pulls = Table(
     Column("head_sha", String(64), nullable=False),
     Column("base_ref", String(256), nullable=False),
     Column("updated_at", Double, nullable=False),
+    # False once an evaluation found that no rule's outcome depends on the base branch's head.
+    Column("wakes_on_base_push", Boolean, nullable=False, server_default=true()),
     Index("ix_open_pulls_head", "repository", "head_sha"),
     Index("ix_open_pulls_base", "repository", "base_ref"),
 )

@@ -27,7 +27,9 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     if ref.installation_id is None or ref.repository is None or ref.number is None:
         return Outcome("skipped", "no installation in the events: paasbot cannot act for it")
     api = context.github.installation(ref.installation_id)
-    snapshot = PullRequestSnapshot(api, ref.repository, ref.number)
+    snapshot = PullRequestSnapshot(
+        api, ref.repository, ref.number, files_cache=context.engine.files
+    )
     await _refresh_index(context, claim, snapshot)
     async with context.db.reader() as conn:
         deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
@@ -60,6 +62,7 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         engine.teams,
         engine.permissions,
         engine.protections,
+        engine.codeowners,
     )
     evaluation = PullEvaluation(
         target, context.engine, context.db, claim.key, wakeup, context.now()
