@@ -34,6 +34,7 @@ from app.sandbox.models import (
     Review,
     Team,
 )
+from app.sandbox.state import ACTING_APP
 from app.sandbox.webhooks import WebhookDispatcher, build_payload
 from app.sandbox.webhooks.dispatcher import default_hook_id
 from app.service import Paasbot
@@ -773,3 +774,23 @@ async def test_paasbot_stores_and_routes_a_simulated_pull_request(
     assert (stored["installation_id"], stored["repository"]) == (acme.id, WIDGETS)
     assert stored["routed_at"] is not None
     assert keys == {f"{WIDGETS}#1"}
+
+
+def test_a_check_run_names_the_app_that_made_it() -> None:
+    state = SimulatedGitHub(app_id=4242, app_slug="paasbot")
+    installation = state.add_installation("acme")
+    state.add_repository(installation, "widgets", files={"README.md": "# w\n"})
+    sha = state.commit("acme/widgets", "main", {"a.py": "a = 1\n"}).sha
+    state.published.clear()
+    state.create_check_run("acme/widgets", "summary", sha)
+    token = ACTING_APP.set(15368)
+    try:
+        state.create_check_run("acme/widgets", "tests", sha)
+    finally:
+        ACTING_APP.reset(token)
+    apps = [
+        build_payload(state, event, "http://sim.invalid/api/v3")["check_run"]["app"]
+        for event in state.published
+        if event.name == "check_run"
+    ]
+    assert [(app["id"], app["slug"]) for app in apps] == [(4242, "paasbot"), (15368, "app-15368")]

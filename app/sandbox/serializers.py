@@ -410,6 +410,24 @@ def app_json(state: SimulatedGitHub, urls: Urls) -> Json:
     }
 
 
+def acting_app_json(state: SimulatedGitHub, urls: Urls, app_id: int) -> Json:
+    """The app that made something (a check run): the built-in app, an app registered here, or
+    another app (CI's, e.g. GitHub Actions' 15368) the simulator knows only by its id."""
+    if app_id == state.app_id:
+        return app_json(state, urls)
+    registered = state.apps.get(app_id)
+    slug = registered.slug if registered is not None else f"app-{app_id}"
+    html_url = urls.html(f"/github-apps/{slug}")
+    return app_json(state, urls) | {
+        "id": app_id,
+        "slug": slug,
+        "node_id": legacy_node_id("Integration", app_id),
+        "name": registered.name if registered is not None else slug,
+        "external_url": html_url,
+        "html_url": html_url,
+    }
+
+
 def check_run_json(state: SimulatedGitHub, urls: Urls, run: CheckRun) -> Json:
     """``pull_requests`` lists open pull requests whose head is the run's commit."""
     repository = state.repository(run.repo_full_name)
@@ -436,7 +454,7 @@ def check_run_json(state: SimulatedGitHub, urls: Urls, run: CheckRun) -> Json:
         },
         "name": run.name,
         "check_suite": {"id": run.check_suite_id},
-        "app": app_json(state, urls),
+        "app": acting_app_json(state, urls, run.app_id),
         "pull_requests": pulls,
     }
 
