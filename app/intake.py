@@ -21,6 +21,7 @@ from app.routing.apply import Router
 from app.store.db import Database
 from app.store.deliveries import (
     StoredDelivery,
+    any_unrouted,
     count_route_failures,
     insert_deliveries,
     mark_routed,
@@ -157,6 +158,11 @@ class Intake:
         now = self.router.queue.clock()
         unreadable: list[str] = []
         pending: list[StoredDelivery] = []
+        # Looked for first without the write lock: a pass with nothing to route (the last one
+        # of every pass) must not hold up the workers' claims.
+        async with self.db.reader() as conn:
+            if not await any_unrouted(conn):
+                return 0, 0
         try:
             async with self.db.transaction() as conn:
                 pending = await unrouted_deliveries(

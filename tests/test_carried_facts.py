@@ -13,6 +13,7 @@ from app.engine.carried_facts import (
     COMMITS_BEHIND,
     FAMILIES,
     MAX_FAMILY_BYTES,
+    PULL,
     REVIEWS,
     STATUSES,
     Carried,
@@ -28,15 +29,15 @@ from app.engine.carried_facts import (
 @pytest.mark.parametrize(
     ("events", "changed"),
     [
-        ({"pull_request", "pull_request.labeled"}, set()),
-        ({"issue_comment", "issue_comment.created"}, set()),
-        ({"pull_request_review.submitted"}, {REVIEWS}),
+        ({"pull_request", "pull_request.labeled"}, {PULL}),
+        ({"issue_comment", "issue_comment.created"}, {PULL}),
+        ({"pull_request_review.submitted"}, {PULL, REVIEWS}),
         ({"status"}, {STATUSES}),
         ({"check_run.completed", "check_suite.completed"}, {CHECK_RUNS}),
         ({"check_suite.completed"}, set()),
-        ({"push"}, {COMMITS_BEHIND}),
+        ({"push"}, {PULL, COMMITS_BEHIND}),
         ({"report.coverage"}, set()),
-        ({"status", "pull_request_review.dismissed"}, {STATUSES, REVIEWS}),
+        ({"status", "pull_request_review.dismissed"}, {STATUSES, PULL, REVIEWS}),
         # An event this module does not know may have changed anything.
         ({"status", "merge_group.checks_requested"}, FAMILIES),
         (set(), set()),
@@ -187,3 +188,39 @@ def test_nothing_is_folded_into_a_family_not_kept() -> None:
     update = update_from("check_run", run_payload(5, "completed", "success"))
     assert update is not None
     assert absorb({}, [update]) == {}
+
+
+def test_the_pull_is_kept_without_links_and_with_slim_accounts_and_repositories() -> None:
+    owner = {"login": "acme", "id": 1, "type": "Organization", "avatar_url": "https://x"}
+    repo = {"id": 9, "full_name": "acme/shop", "owner": owner, "hooks_url": "https://x"}
+    pull = {
+        "number": 3,
+        "title": "Add",
+        "mergeable": None,
+        "_links": {"self": {"href": "https://x"}},
+        "user": {"login": "alice", "id": 2, "type": "User", "gists_url": "https://x"},
+        "requested_reviewers": [{"login": "bob", "id": 3, "type": "User", "url": "https://x"}],
+        "labels": [{"name": "ship", "color": "fff"}],
+        "head": {"ref": "feature", "sha": "abc", "repo": repo, "user": owner},
+        "base": {"ref": "main", "sha": "def", "repo": None},
+    }
+    assert slim(PULL, pull) == {
+        "number": 3,
+        "title": "Add",
+        "mergeable": None,
+        "user": {"login": "alice", "id": 2, "type": "User"},
+        "requested_reviewers": [{"login": "bob", "id": 3, "type": "User"}],
+        "assignees": [],
+        "labels": [{"name": "ship", "color": "fff"}],
+        "head": {
+            "ref": "feature",
+            "sha": "abc",
+            "repo": {
+                "id": 9,
+                "full_name": "acme/shop",
+                "owner": {"login": "acme", "id": 1, "type": "Organization"},
+            },
+            "user": {"login": "acme", "id": 1, "type": "Organization"},
+        },
+        "base": {"ref": "main", "sha": "def", "repo": None},
+    }

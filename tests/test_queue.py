@@ -169,6 +169,17 @@ async def test_concurrent_workers_never_share_a_subject(db: Database) -> None:
         assert await conn.scalar(select(func.count()).where(subjects.c.due_at.is_not(None))) == 0
 
 
+async def test_a_claim_says_whether_other_work_is_waiting(db: Database) -> None:
+    queue = WorkQueue(db, QueuePolicy(coalesce_seconds=0.0))
+    for number in (1, 2):
+        await mark(db, queue, pull_request(7, "acme/api", number), delivery=f"d{number}")
+    first = await queue.claim("w1")
+    second = await queue.claim("w2")
+    assert first is not None and first.more_waiting, "#2 was waiting too: wake another worker"
+    assert second is not None and not second.more_waiting, "nothing else: let the others sleep"
+    assert await queue.claim("w3") is None
+
+
 async def test_two_processes_on_postgres_share_work_safely(database_url: str) -> None:
     """Two Database objects are two connection pools, as two replicas would have."""
     if "postgresql" not in database_url:

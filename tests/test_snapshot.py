@@ -230,7 +230,7 @@ async def test_a_snapshot_reuses_what_the_previous_one_read_for_the_same_head(
     review(world.state, REPO, pull, "bob", "APPROVE", "ok")
     post_status(world.state, REPO, world.head("feature"), "ci/build", "success")
     carried = await carried_from_one_evaluation(api, pull)
-    assert set(carried) == {"reviews", "statuses", "check_runs", "commits_behind"}
+    assert set(carried) == {"pull", "reviews", "statuses", "check_runs", "commits_behind"}
     assert {entry.read_at for entry in carried.values()} == {100.0}
     log.reset()
     second = snapshot_of(api, pull)
@@ -240,7 +240,8 @@ async def test_a_snapshot_reuses_what_the_previous_one_read_for_the_same_head(
     assert [s["context"] for s in await second.combined_statuses()] == ["ci/build"]
     assert await second.check_runs() == []
     assert await second.commits_behind() == 0
-    assert log.calls() == [f"GET {PULL}"], "only the pull, for its head"
+    assert await second.head_sha() == world.head("feature")
+    assert log.calls() == [], "the pull too: nothing said it changed"
     # What it reused goes forward with the time it was read.
     assert {entry.read_at for entry in second.carried_forward().values()} == {100.0}
 
@@ -251,6 +252,7 @@ async def test_a_new_head_or_base_makes_the_kept_reads_stale(
     carried = await carried_from_one_evaluation(api, pull)
     world.state.commit(REPO, "feature", {"src/more.py": "x = 1\n"}, author="alice")
     world.state.commit(REPO, "main", {"NEWS.md": "news\n"}, author="bob")
+    del carried["pull"]  # what the `synchronize` and `push` events make stale
     log.reset()
     second = snapshot_of(api, pull)
     second.reuse(carried, now=200.0)
@@ -278,8 +280,9 @@ async def test_refreshing_the_check_runs_never_reuses_them(
     second.reuse(carried, now=200.0)
     await second.check_runs()
     await second.refresh_check_runs()
+    await second.refresh_pull()
     sha = await second.head_sha()
-    assert log.calls() == [f"GET {PULL}", f"GET /repos/{REPO}/commits/{sha}/check-runs"]
+    assert log.calls() == [f"GET /repos/{REPO}/commits/{sha}/check-runs", f"GET {PULL}"]
 
 
 async def test_a_snapshot_without_reuse_keeps_nothing(api: InstallationAPI, pull: int) -> None:

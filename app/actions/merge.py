@@ -118,6 +118,10 @@ async def _queued_plan(
         async with target.db.reader() as conn:
             queue = await queue_for(conn, target.repository, base)
         queue = queue_as_if_joined(queue, entry, target.number, base, priority, given.now)
+    elif entry is not None and (entry.base_ref, entry.priority) == (base, priority):
+        # Already queued as it would join: no write (the merge latency's critical path).
+        async with target.db.reader() as conn:
+            queue = await queue_for(conn, target.repository, base)
     else:
         async with target.db.transaction() as conn:
             await join_queue(
@@ -205,8 +209,9 @@ def _leave_plan(
 
 async def _pull_state(target: PullTarget, pull: Mapping[str, Any]) -> PullState:
     statuses = await target.snapshot.combined_statuses()
-    # Read again: the coverage and lint actions may have written theirs in this evaluation.
-    runs = await target.snapshot.refresh_check_runs()
+    # Read again when the coverage or lint action wrote theirs (in this evaluation or the one
+    # before: paasbot's own check runs send it no webhook): `check_run_writer` says so.
+    runs = await target.snapshot.check_runs()
     checks: dict[str, CheckState] = {}
     for state, names in check_states(statuses, runs).items():
         for name in names:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.actions.base import Change, PullTarget
+from app.engine.carried_facts import CHECK_RUNS
 from app.github.checks import CheckRunContent, publish_check_run
 
 Write = Callable[[], Awaitable[None]]
@@ -18,6 +19,9 @@ def check_run_writer(target: PullTarget, content: CheckRunContent, now: float) -
         await publish_check_run(
             target.db, target.api, target.repository, target.head_sha, content, now
         )
+        # paasbot's own check runs send no webhook it listens to: whoever reads the check runs
+        # next (the merge queue, the next evaluation) reads them again.
+        target.snapshot.changed(CHECK_RUNS)
 
     return publish
 

@@ -31,26 +31,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+PULL = "pull"
 REVIEWS = "reviews"
 STATUSES = "statuses"
 CHECK_RUNS = "check_runs"
 COMMITS_BEHIND = "commits_behind"
-FAMILIES = frozenset({REVIEWS, STATUSES, CHECK_RUNS, COMMITS_BEHIND})
+FAMILIES = frozenset({PULL, REVIEWS, STATUSES, CHECK_RUNS, COMMITS_BEHIND})
 MAX_FAMILY_BYTES = 64 * 1024
 DEFAULT_MAX_AGE = 600.0
 
-# The families each webhook event may change. `issue_comment` changes none of them; a comment
-# command that does (`/paasbot refresh`) says so itself.
+# The families each webhook event may change. The pull itself changes with every event about
+# it (a comment moves its `updated_at`; a push to its base, its `mergeable`), not with CI's.
 _CHANGED_BY: dict[str, frozenset[str]] = {
-    "pull_request": frozenset(),
-    "issue_comment": frozenset(),
-    "pull_request_review": frozenset({REVIEWS}),
+    "pull_request": frozenset({PULL}),
+    "issue_comment": frozenset({PULL}),
+    "pull_request_review": frozenset({PULL, REVIEWS}),
+    "push": frozenset({PULL, COMMITS_BEHIND}),
     "status": frozenset({STATUSES}),
     "check_run": frozenset({CHECK_RUNS}),
     # A suite's events name no run: each run's own `check_run` events (which paasbot receives
     # too) say what changed.
     "check_suite": frozenset(),
-    "push": frozenset({COMMITS_BEHIND}),
     # A report upload (app/web/reports.py) wakes the PR without a webhook; paasbot then writes
     # its own check runs, which the rules do not read.
     "report": frozenset(),
@@ -112,6 +113,8 @@ def document_of(carried: Mapping[str, Carried]) -> dict[str, Any]:
 
 def slim(family: str, value: Any) -> Any:
     """What is kept of a family's value: the fields the engine reads."""
+    if family == PULL:
+        return _pull(value)
     if family == REVIEWS:
         return [_review(item) for item in value]
     if family == STATUSES:
@@ -182,6 +185,58 @@ def _status_order(item: Mapping[str, Any]) -> tuple[str, int]:
 
 def _pick(item: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: item[name] for name in fields if name in item}
+
+
+def _pull(pull: Mapping[str, Any]) -> dict[str, Any]:
+    """The pull without GitHub's links, and with slim accounts and repositories (each of the
+    head's and base's repositories is a whole repository object, several kilobytes)."""
+    kept = {key: value for key, value in pull.items() if key not in _PULL_DROPPED}
+    for key in ("user", "merged_by"):
+        if isinstance(pull.get(key), Mapping):
+            kept[key] = _account(pull[key])
+    for key in ("assignees", "requested_reviewers"):
+        kept[key] = [_account(item) for item in pull.get(key) or () if isinstance(item, Mapping)]
+    if isinstance(pull.get("assignee"), Mapping):
+        kept["assignee"] = _account(pull["assignee"])
+    for side in ("head", "base"):
+        end = pull.get(side)
+        if isinstance(end, Mapping):
+            kept[side] = {key: end[key] for key in ("ref", "sha", "label") if key in end}
+            repo = end.get("repo")
+            kept[side]["repo"] = _repository(repo) if isinstance(repo, Mapping) else None
+            if isinstance(end.get("user"), Mapping):
+                kept[side]["user"] = _account(end["user"])
+    return kept
+
+
+_PULL_DROPPED = frozenset({"_links", "head", "base", "user", "assignee", "assignees"})
+_ACCOUNT_FIELDS = ("login", "id", "type")
+_REPOSITORY_FIELDS = (
+    "id",
+    "name",
+    "full_name",
+    "private",
+    "fork",
+    "archived",
+    "default_branch",
+    "url",
+    "html_url",
+    "allow_merge_commit",
+    "allow_squash_merge",
+    "allow_rebase_merge",
+    "delete_branch_on_merge",
+)
+
+
+def _account(account: Mapping[str, Any]) -> dict[str, Any]:
+    return _pick(account, _ACCOUNT_FIELDS)
+
+
+def _repository(repo: Mapping[str, Any]) -> dict[str, Any]:
+    kept = _pick(repo, _REPOSITORY_FIELDS)
+    if isinstance(repo.get("owner"), Mapping):
+        kept["owner"] = _account(repo["owner"])
+    return kept
 
 
 def _review(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ summary rewritten only when its text changes), and remembers per PR what it did.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from gidgethub import BadRequest, RateLimitExceeded
 
@@ -19,6 +20,8 @@ from app.config.loader import LoadedConfig
 from app.config.model import Config, Rule
 from app.config.triggers import event_names, is_release_only
 from app.engine.carried_facts import (
+    PULL,
+    REVIEWS,
     Update,
     absorb,
     changed_families,
@@ -36,6 +39,7 @@ from app.engine.execute import ActionExecutor, ActionReport
 from app.engine.memory import PullMemory
 from app.engine.pull_facts import PROVIDED, FactNeeds, PullRequestFacts, needs_of
 from app.engine.services import EngineServices
+from app.engine.snapshot import PullRequestSnapshot
 from app.engine.summary import SummaryView, is_unconfigured, summary_content
 from app.engine.teams import TeamDirectory
 from app.github.checks import publish_check_run
@@ -124,6 +128,8 @@ class PullEvaluation:
     # Whether a rule's outcome depended on how the head stands against its base branch (set by
     # the evaluation): only then does a push to the base branch wake the PR.
     reads_base: bool = True
+    # The PR's memory document when the caller already read it (None: read it here).
+    memory_document: dict[str, Any] | None = None
 
     async def run(self) -> str:
         """Evaluates the PR and publishes the summary; returns how the summary was written."""
@@ -166,8 +172,11 @@ class PullEvaluation:
         reports them; it alone may run a `given` configuration instead of the live one."""
         if given is not None and not self.simulation:
             raise ValueError("only a simulation runs a configuration that is not the live one")
-        async with self.db.reader() as conn:
-            memory = PullMemory(await load_memory(conn, self.subject_key))
+        document = self.memory_document
+        if document is None:
+            async with self.db.reader() as conn:
+                document = await load_memory(conn, self.subject_key)
+        memory = PullMemory(document)
         answers = CommandAnswers()
         if not self.simulation:
             answers = await answer_commands(
@@ -176,21 +185,17 @@ class PullEvaluation:
         self.notes += answers.notes
         if answers.refresh:
             self.services.config.forget(self.target.repository)
-        if not self.simulation:
-            self._reuse_facts(memory, answers)
+        if not self.simulation and not self.target.snapshot.reusing:
+            reuse_carried_facts(
+                self.target.snapshot,
+                memory.document,
+                self.wakeup,
+                self.now,
+                self.services.carried_facts_max_age,
+            )
         loaded = given or await self.services.config.load(self.target.api, self.target.repository)
         await self._check_config_change(memory)
         return await self._evaluate(loaded, memory, answers), memory
-
-    def _reuse_facts(self, memory: PullMemory, answers: CommandAnswers) -> None:
-        changed = changed_families(self.wakeup.changing, refresh=answers.refresh)
-        carried = reusable(
-            memory.document.get("facts") or {},
-            changed,
-            self.now,
-            self.services.carried_facts_max_age,
-        )
-        self.target.snapshot.reuse(absorb(carried, self.wakeup.updates), self.now)
 
     async def _check_config_change(self, memory: PullMemory) -> None:
         """Once per head SHA; the note stays in the summary while that SHA is the head."""
@@ -275,6 +280,14 @@ class PullEvaluation:
             simulation=self.simulation,
         )
         reports = await executor.run(results)
+        written = [r for r in reports if r.changes and r.status != "would"]
+        if answers.accepted or written:
+            # Written to the PR: its webhook may come after CI's next event, which would find
+            # the pull (labels, requested reviewers) as it was before; the lint action's
+            # review, the reviews.
+            self.target.snapshot.forget(PULL)
+        if any(report.action == "lint" for report in written):
+            self.target.snapshot.forget(REVIEWS)
         if not self.simulation:
             record_actions(reports)
         return results, reports, facts
@@ -296,6 +309,21 @@ async def coverage_facts(target: PullTarget, rules: list[Rule]) -> dict[str, Fac
         return {"coverage-patch": None, "coverage-project": None}
     figures = found.figures
     return {"coverage-patch": figures.patch.percent, "coverage-project": figures.project}
+
+
+def reuse_carried_facts(
+    snapshot: PullRequestSnapshot,
+    memory_document: Mapping[str, Any],
+    wakeup: Wakeup,
+    now: float,
+    max_age: float,
+) -> None:
+    """Lets the snapshot reuse what the previous evaluation read and the events that woke this
+    one did not change (`/paasbot refresh`, whoever asks, reads everything again)."""
+    refresh = any(command.name == "refresh" for command in wakeup.commands)
+    changed = changed_families(wakeup.changing, refresh=refresh)
+    carried = reusable(memory_document.get("facts") or {}, changed, now, max_age)
+    snapshot.reuse(absorb(carried, wakeup.updates), now)
 
 
 def without(needs: FactNeeds, names: frozenset[str]) -> FactNeeds:

@@ -23,6 +23,7 @@ from gidgethub.abc import GitHubAPI
 from app.engine.carried_facts import (
     CHECK_RUNS,
     COMMITS_BEHIND,
+    PULL,
     REVIEWS,
     STATUSES,
     Carried,
@@ -64,6 +65,23 @@ class PullRequestSnapshot:
         are checked when they are asked for); `now` dates what this snapshot reads."""
         self._carried, self._now = dict(carried), now
 
+    def forget(self, *families: str) -> None:
+        """Families this evaluation changed itself (a label, a review request): the next one
+        reads them again rather than trust what this one read before writing."""
+        for family in families:
+            self._carried.pop(family, None)
+            self._known.pop(family, None)
+
+    def changed(self, *families: str) -> None:
+        """Families just written (a check run): read again by this evaluation too."""
+        self.forget(*families)
+        for family in families:
+            self._fetches.pop(family, None)
+
+    @property
+    def reusing(self) -> bool:
+        return self._now is not None
+
     def was_asked(self, name: str) -> bool:
         """Whether this evaluation asked for `name` (an accessor's name: `commits_behind`)."""
         return name in self._fetches
@@ -78,12 +96,15 @@ class PullRequestSnapshot:
 
     async def pull(self) -> Json:
         """`GET /repos/{repo}/pulls/{number}`."""
-        return await self._once("pull", self._fetch_pull)
+        return await self._once(
+            "pull", lambda: self._family(PULL, str(self.number), self._fetch_pull)
+        )
 
     async def refresh_pull(self) -> Json:
         """Fetch the pull again (e.g. while GitHub still computes `mergeable`); `pull()` then
         answers the new copy."""
         self._fetches.pop("pull", None)
+        self._carried.pop(PULL, None)
         return await self.pull()
 
     async def head_sha(self) -> str:

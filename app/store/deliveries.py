@@ -83,6 +83,12 @@ async def unrouted_deliveries(
     return [StoredDelivery(*row) for row in await conn.execute(query)]
 
 
+async def any_unrouted(conn: AsyncConnection) -> bool:
+    d = deliveries.c
+    query = select(d.id).where(d.routed_at.is_(None), d.route_attempts < MAX_ROUTE_ATTEMPTS)
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
 async def load_deliveries(conn: AsyncConnection, ids: list[str]) -> list[StoredDelivery]:
     d = deliveries.c
     rows = await conn.execute(

@@ -54,6 +54,17 @@ async def _remove(conn: AsyncConnection, repository: str, number: int) -> None:
     await conn.execute(delete(open_pulls).where(p.repository == repository, p.number == number))
 
 
+async def indexed_pull(conn: AsyncConnection, repository: str, number: int) -> IndexUpsert | None:
+    """The PR's index row as an upsert would write it; None when it is not indexed."""
+    p = open_pulls.c
+    row = (
+        await conn.execute(
+            select(p.head_sha, p.base_ref).where(p.repository == repository, p.number == number)
+        )
+    ).first()
+    return IndexUpsert(repository, number, row.head_sha, row.base_ref) if row else None
+
+
 async def pulls_with_head(conn: AsyncConnection, repository: str, sha: str) -> list[int]:
     p = open_pulls.c
     rows = await conn.execute(

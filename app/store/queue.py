@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, text, update
@@ -61,6 +62,8 @@ class Claim:
     events_total: int
     events: tuple[SubjectEvent, ...]
     claimed_at: float
+    # Whether another subject was claimable when this one was claimed (another worker may go).
+    more_waiting: bool = True
 
     @property
     def last_event_id(self) -> int:
@@ -83,6 +86,9 @@ class WorkQueue:
         self.db = db
         self.policy = policy or QueuePolicy()
         self.clock = clock
+        # This process's workers claim one at a time: woken together by new work, the first
+        # takes it and the others see at once (without a write) that nothing is left.
+        self._claiming = asyncio.Lock()
 
     async def mark(
         self,
@@ -177,6 +183,10 @@ class WorkQueue:
         return set(rows.scalars())
 
     async def claim(self, worker: str) -> Claim | None:
+        async with self._claiming:
+            return await self._claim(worker)
+
+    async def _claim(self, worker: str) -> Claim | None:
         now = self.clock()
         c = subjects.c
         claimable = and_(
@@ -187,6 +197,12 @@ class WorkQueue:
         candidate = select(c.id).where(claimable).order_by(c.due_at).limit(1)
         if self.db.is_postgres:
             candidate = candidate.with_for_update(skip_locked=True)
+        # Looked for first without the write lock: idle workers woken together would otherwise
+        # queue up behind SQLite's single writer (and PostgreSQL's row locks) for nothing.
+        async with self.db.reader() as conn:
+            waiting = len((await conn.execute(select(c.id).where(claimable).limit(2))).all())
+        if not waiting:
+            return None
         token = f"{worker}/{uuid.uuid4().hex[:12]}"
         stmt = (
             update(subjects)
@@ -203,7 +219,7 @@ class WorkQueue:
             if row is None:
                 return None
             events = await self._events_after(conn, row["id"], row["last_event_id"])
-        return _claim_from_row(row, token, events, now)
+        return replace(_claim_from_row(row, token, events, now), more_waiting=waiting > 1)
 
     async def _events_after(
         self, conn: AsyncConnection, subject_id: int, after_id: int

@@ -247,7 +247,7 @@ reports = Table(
 
 # The merge queue: per repository and base branch, the open PRs whose merge rule matches (or that
 # `/paasbot merge` queued), in order: priority first, then the time they joined. One row per PR;
-# `repository` is lower-case. `touched_at`: the last evaluation that saw the PR still queued.
+# `repository` is lower-case. `touched_at`: the last evaluation that joined it or changed its row.
 merge_queue = Table(
     "merge_queue",
     metadata,

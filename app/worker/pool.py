@@ -74,8 +74,10 @@ class WorkerPool:
             if claim is None:
                 await self._wait_for_work()
                 continue
-            # A claim can hide others: let the next idle worker look too.
-            self.wake.set()
+            # A claim can hide others: let the next idle worker look too (not when nothing else
+            # was waiting: their looks would only slow this evaluation down).
+            if claim.more_waiting:
+                self.wake.set()
             await self.process(claim)
 
     async def _wait_for_work(self) -> None:

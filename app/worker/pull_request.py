@@ -7,13 +7,14 @@ import logging
 from gidgethub.abc import GitHubAPI
 
 from app.actions.base import PullTarget
-from app.engine.pull_evaluation import PullEvaluation, wakeup_from
+from app.engine.pull_evaluation import PullEvaluation, reuse_carried_facts, wakeup_from
 from app.engine.snapshot import PullRequestSnapshot
 from app.insights.ledger_reads import record_closed_pull, refresh_teams
 from app.routing.plan import IndexRemoval, IndexUpsert
 from app.store.deliveries import load_deliveries
 from app.store.merge_queue import leave_queue
-from app.store.pull_index import apply_index_changes
+from app.store.pull_index import apply_index_changes, indexed_pull
+from app.store.pull_memory import load_memory
 from app.store.queue import Claim
 from app.store.review_ledger import complete_requests
 from app.worker.context import Outcome, WorkContext
@@ -30,12 +31,17 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     snapshot = PullRequestSnapshot(
         api, ref.repository, ref.number, files_cache=context.engine.files
     )
-    await _refresh_index(context, claim, snapshot)
     async with context.db.reader() as conn:
         deliveries = await load_deliveries(conn, [event.delivery_id for event in claim.events])
+        memory = await load_memory(conn, claim.key)
+        indexed = await indexed_pull(conn, ref.repository, ref.number)
     delivered = {delivery.id for delivery in deliveries}
     undelivered = [(e.event, e.action) for e in claim.events if e.delivery_id not in delivered]
     wakeup = wakeup_from(deliveries, undelivered)
+    # Before the pull is first read: CI's events alone do not change it.
+    now = context.now()
+    reuse_carried_facts(snapshot, memory, wakeup, now, context.engine.carried_facts_max_age)
+    await _refresh_index(context, claim, snapshot, indexed)
     if not await snapshot.is_open():
         # No review request of a closed PR is outstanding, and it waits in no merge queue,
         # whatever the rules say now.
@@ -65,7 +71,7 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         engine.codeowners,
     )
     evaluation = PullEvaluation(
-        target, context.engine, context.db, claim.key, wakeup, context.now()
+        target, context.engine, context.db, claim.key, wakeup, now, memory_document=memory
     )
     written = await evaluation.run()
     await _refresh_teams(api, context, ref.repository)
@@ -81,8 +87,14 @@ async def _refresh_teams(api: GitHubAPI, context: WorkContext, repository: str) 
         log.warning("the repository's teams could not be read", exc_info=True)
 
 
-async def _refresh_index(context: WorkContext, claim: Claim, snapshot: PullRequestSnapshot) -> None:
-    """The API's view of the PR corrects the index that out-of-order events may have left stale."""
+async def _refresh_index(
+    context: WorkContext,
+    claim: Claim,
+    snapshot: PullRequestSnapshot,
+    indexed: IndexUpsert | None,
+) -> None:
+    """The API's view of the PR corrects the index that out-of-order events may have left stale
+    (`indexed`: the PR's row as read before)."""
     pull = await snapshot.pull()
     repository, number = snapshot.repository, snapshot.number
     change: IndexUpsert | IndexRemoval
@@ -90,5 +102,7 @@ async def _refresh_index(context: WorkContext, claim: Claim, snapshot: PullReque
         change = IndexUpsert(repository, number, pull["head"]["sha"], pull["base"]["ref"])
     else:
         change = IndexRemoval(repository, number)
+    if indexed == change or (indexed is None and isinstance(change, IndexRemoval)):
+        return  # the index is right: no write
     async with context.db.transaction() as conn:
         await apply_index_changes(conn, claim.ref.installation_id, [change], context.now())
