@@ -56,8 +56,10 @@ class Intake:
         self._intake_idle = asyncio.Event()
         self._intake_idle.set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._tasks = [
             asyncio.create_task(self._write_loop(), name="paasbot-intake-writer"),
             asyncio.create_task(self._route_loop(), name="paasbot-intake-router"),
@@ -65,8 +67,10 @@ class Intake:
         self._routing_needed.set()
 
     async def stop(self) -> None:
-        """Stores what was accepted, lets a routing pass in progress finish, then stops."""
+        """Stores what was accepted, lets a routing batch in progress finish, then stops (what
+        is not routed yet is routed at the next start)."""
         await self._incoming.join()
+        self._stopping = True
         async with self._routing_lock:
             for task in self._tasks:
                 task.cancel()
@@ -147,7 +151,7 @@ class Intake:
             if batch_routed:
                 self.work_available.set()
             # Failed ones are tried again on the next pass, not in a tight loop.
-            if batch_failed or not batch_routed:
+            if batch_failed or not batch_routed or self._stopping:
                 return routed
 
     async def _route_batch(self) -> tuple[int, int]:

@@ -43,13 +43,14 @@ async def insert_deliveries(conn: AsyncConnection, batch: list[StoredDelivery]) 
                 "route_attempts": 0,
             },
         )
+    # One statement for every batch size, its parameters sent as a list (SQLAlchemy's
+    # "insertmanyvalues"): a VALUES list of the batch's length was compiled anew for each size.
     stmt = (
         insert_for(conn, deliveries)
-        .values(list(rows.values()))
         .on_conflict_do_nothing(index_elements=[deliveries.c.id])
         .returning(deliveries.c.id)
     )
-    return set((await conn.execute(stmt)).scalars())
+    return set((await conn.execute(stmt, list(rows.values()))).scalars())
 
 
 async def count_route_failures(conn: AsyncConnection, delivery_ids: list[str]) -> None:
