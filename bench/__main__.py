@@ -287,7 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         postgres = None
     outcomes = []
     for name in chosen:
-        module = present(name)
+        try:
+            module = present(name)
+        except Exception as error:
+            # A benchmark that cannot even be imported is one FAILED row, not the end of the run.
+            outcomes.append(Outcome(name, {}, error=f"{type(error).__name__}: {error}"))
+            traceback.print_exc()
+            continue
         if module is None:
             outcomes.append(Outcome(name, {}, skipped=f"bench/{name}.py is not there"))
             continue

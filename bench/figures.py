@@ -37,6 +37,16 @@ def at_most(name: str, value: float, unit: str, limit: float) -> Figure:
     return Figure(name, value, unit, f"<= {limit:g}", bool(value <= limit))
 
 
+def print_report(report: Sequence[str], figures: Sequence[Figure], seconds: float) -> None:
+    """A benchmark's own printout (`python -m bench.<name>`): its report lines, each figure with
+    its target and verdict, and the wall time."""
+    print("\n".join(report))
+    for figure in figures:
+        target = f"target {figure.target}: {figure.verdict}" if figure.target else ""
+        print(f"  {figure.name:<48}{figure.value:>10g} {figure.unit:<6}{target}")
+    print(f"wall time {seconds:.1f} s")
+
+
 def percentile(samples: Sequence[float], share: float) -> float:
     """The sample below which `share` of them lie (nearest rank); NaN without samples."""
     if not samples:

@@ -91,3 +91,24 @@ def test_verdicts_follow_targets_and_a_failing_benchmark_is_reported(
     rows = {line.split("  ")[0]: line.split() for line in out.splitlines()}
     assert rows["slow p99"][-1] == "misses"
     assert rows["calls"][-3:] == ["-", "no", "target"]
+
+
+def test_a_benchmark_that_cannot_be_imported_is_one_failed_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_present = runner.present
+
+    def present(name: str) -> object:
+        if name == "unimportable":
+            raise ImportError("cannot import name 'print_report' from 'bench.figures'")
+        return real_present(name)
+
+    monkeypatch.setattr(runner, "present", present)
+    monkeypatch.setattr(runner, "BENCHMARKS", ["unimportable", "rules"])
+
+    code, out, document = run(capsys, tmp_path)
+
+    assert code == 1
+    unimportable, rules = document["benchmarks"]
+    assert unimportable["error"].startswith("ImportError: cannot import name")
+    assert rules["figures"] and rules["error"] is None, "the benchmarks after it still run"
