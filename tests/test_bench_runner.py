@@ -111,4 +111,5 @@ def test_a_benchmark_that_cannot_be_imported_is_one_failed_row(
     assert code == 1
     unimportable, rules = document["benchmarks"]
     assert unimportable["error"].startswith("ImportError: cannot import name")
+    assert "unimportable: FAILED: ImportError" in out
     assert rules["figures"] and rules["error"] is None, "the benchmarks after it still run"
