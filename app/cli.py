@@ -20,6 +20,7 @@ from app.settings import (
     load_database_url,
     load_settings,
     redact_url,
+    secret_values,
 )
 from app.simulate_cli import add_simulate_command
 
@@ -247,8 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
     if setup_needed(os.environ):
         return run_setup_mode(os.environ, host=args.host)
     settings = load_settings()
-    secrets = [settings.webhook_secret, settings.private_key, settings.metrics_token or ""]
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=secret_values(settings))
     if not args.no_migrate:
         upgrade(settings.database_url)
     app = create_web_app(Paasbot(settings))

@@ -78,6 +78,20 @@ class Settings:
         )
 
 
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret the settings hold, for the log masker (`app/logs.py`): the webhook secret,
+    the private key, the OAuth client secret, the session secret and the bearer tokens."""
+    values = (
+        settings.webhook_secret,
+        settings.private_key,
+        settings.github_client_secret,
+        settings.session_secret,
+        settings.metrics_token,
+        settings.insights_token,
+    )
+    return [value for value in values if value]
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     ghe_host = _ghe_host(env)

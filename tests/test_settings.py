@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import DEFAULT_DATABASE_URL, SettingsError, load_database_url, load_settings
+from app.settings import (
+    DEFAULT_DATABASE_URL,
+    SettingsError,
+    load_database_url,
+    load_settings,
+    secret_values,
+)
 
 
 @pytest.fixture
@@ -134,3 +140,29 @@ def test_the_oidc_issuer_and_audience_can_be_set(env: dict[str, str]) -> None:
 @pytest.mark.parametrize("off", ["off", "OFF", " Off "])
 def test_oidc_can_be_turned_off(env: dict[str, str], off: str) -> None:
     assert load_settings({**env, "OIDC_ISSUER": off}).oidc_issuer is None
+
+
+def test_every_secret_setting_is_masked_in_the_logs(env: dict[str, str]) -> None:
+    settings = load_settings(
+        {
+            **env,
+            "GITHUB_CLIENT_ID": "Iv1.abc",
+            "GITHUB_CLIENT_SECRET": "client-secret-value",
+            "SESSION_SECRET": "session-secret-value",
+            "METRICS_TOKEN": "metrics-token-value",
+            "INSIGHTS_TOKEN": "insights-token-value",
+        }
+    )
+    assert set(secret_values(settings)) == {
+        settings.webhook_secret,
+        settings.private_key,
+        "client-secret-value",
+        "session-secret-value",
+        "metrics-token-value",
+        "insights-token-value",
+    }
+    assert set(secret_values(load_settings(env))) == {
+        settings.webhook_secret,
+        settings.private_key,
+        load_settings(env).session_secret,  # derived from the webhook secret
+    }
