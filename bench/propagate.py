@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import tempfile
 import time
 import uuid
@@ -27,6 +26,7 @@ from app.sandbox.actors_repos import publish_release
 from app.sandbox.demo import DemoStage, start_stage
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations, subjects
+from bench.endpoints import endpoint_kind
 from bench.figures import Figure
 
 LIBRARY = "acme/auth-lib"
@@ -59,14 +59,6 @@ def seeded(dependents: int, discover: bool) -> SimulatedGitHub:
     return state
 
 
-def kind(method: str, path: str) -> str:
-    shape = re.sub(r"/repos/acme/[^/]+", "/repos/{repo}", path)
-    shape = re.sub(r"/[0-9a-f]{40}", "/{sha}", shape)
-    shape = re.sub(r"/\d+(?=/|$)", "/{n}", shape)
-    shape = re.sub(r"/heads/.+$", "/heads/{branch}", shape)
-    return f"{method} {shape}"
-
-
 async def release_subject_calls(stage: DemoStage) -> int:
     """The API calls of the release subjects' evaluations (the rest are the bump PRs' own
     evaluations, as for any PR)."""
@@ -81,7 +73,7 @@ async def release_subject_calls(stage: DemoStage) -> int:
 
 def calls_since(stage: DemoStage, start: int) -> Counter[str]:
     return Counter(
-        kind(request.method, request.path)
+        endpoint_kind(request.method, request.path)
         for request in stage.state.requests[start:]
         if not request.path.startswith("/app/")
     )

@@ -58,7 +58,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import re
 import sys
 import tempfile
 import time
@@ -84,6 +83,7 @@ from app.sandbox.state import ACTING_APP
 from app.sandbox.webhooks.dispatcher import Delivery
 from app.store.queue import QueuePolicy
 from app.store.tables import action_ledger, evaluations
+from bench.endpoints import endpoint_kind
 from bench.figures import Figure, at_most, below, percentile, print_report
 
 ORG = "acme"
@@ -377,16 +377,6 @@ def _time_deliveries(stage: DemoStage) -> dict[str, float]:
     return sent_at
 
 
-def kind(method: str, path: str) -> str:
-    shape = re.sub(r"/repos/acme/[^/]+", "/repos/{repo}", path)
-    shape = re.sub(r"/[0-9a-f]{40}", "/{sha}", shape)
-    shape = re.sub(r"/\d+(?=/|$)", "/{n}", shape)
-    shape = re.sub(r"/heads/.+$", "/heads/{branch}", shape)
-    shape = re.sub(r"/contents/.+$", "/contents/{path}", shape)
-    shape = re.sub(r"/compare/.+$", "/compare/{base}...{head}", shape)
-    return f"{method} {shape}"
-
-
 @dataclass
 class Breakdown:
     deliveries: int
@@ -441,7 +431,7 @@ async def breakdown(trace: Trace) -> Breakdown:
         unavoidable_reads=reads,
         heads=len(heads),
         actions=actions,
-        kinds=Counter(kind(r.method, r.path) for r in calls),
+        kinds=Counter(endpoint_kind(r.method, r.path) for r in calls),
         latencies=merge_latencies(trace),
         merged=merged,
     )

@@ -168,15 +168,16 @@ def absorb(carried: Mapping[str, Carried], updates: Iterable[Update]) -> dict[st
 def _replaced(family: str, items: list[Any], new: dict[str, Any]) -> list[Any]:
     """Statuses: the latest of each context (as the combined status lists them); check runs:
     each run once, a completed run never taken back to in progress by a late event."""
+    key = "context" if family == STATUSES else "id"
+    same = [i for i in items if isinstance(i, Mapping) and i.get(key) == new[key]]
     if family == STATUSES:
-        same = [i for i in items if isinstance(i, Mapping) and i.get("context") == new["context"]]
-        if any(_status_order(old) > _status_order(new) for old in same):
-            return items
-        return [i for i in items if not any(i is old for old in same)] + [new]
-    same = [i for i in items if isinstance(i, Mapping) and i.get("id") == new["id"]]
-    if any(old.get("status") == "completed" for old in same) and new.get("status") != "completed":
+        stale = any(_status_order(old) > _status_order(new) for old in same)
+    else:
+        finished = any(old.get("status") == "completed" for old in same)
+        stale = finished and new.get("status") != "completed"
+    if stale:
         return items
-    return [i for i in items if not any(i is old for old in same)] + [new]
+    return [i for i in items if not (isinstance(i, Mapping) and i.get(key) == new[key])] + [new]
 
 
 def _status_order(item: Mapping[str, Any]) -> tuple[str, int]:

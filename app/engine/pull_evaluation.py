@@ -81,13 +81,12 @@ def wakeup_from(
 ) -> Wakeup:
     """`undelivered`: (event, action) of what woke the PR without a webhook delivery (a report
     upload), which has no payload, so no sender and no commands."""
-    events: set[str] = set()
-    for event, action in undelivered:
-        events |= event_names(event, action)
+    # What a payload does not describe (all that came without one) may have changed anything.
+    untold = _undelivered_names(undelivered)
+    events = set(untold)
     sender: str | None = None
     commands: list[CommandRequest] = []
     updates: list[Update] = []
-    untold: set[str] = set()
     for delivery in deliveries:
         names = event_names(delivery.event, delivery.action)
         events |= names
@@ -103,7 +102,7 @@ def wakeup_from(
             request = command_from_payload(payload)
             if request is not None:
                 commands.append(request)
-    told = frozenset(events - untold - _undelivered_names(undelivered))
+    told = frozenset(events - untold)
     return Wakeup(frozenset(events), sender, tuple(commands), tuple(updates), told)
 
 
