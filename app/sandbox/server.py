@@ -20,6 +20,7 @@ from app.sandbox.routes import ROUTES
 from app.sandbox.routing import Handler, guarded
 from app.sandbox.state import SimulatedGitHub
 from app.sandbox.views import add_view_routes
+from app.sandbox.webhooks.dispatcher import WEBHOOK_KEY
 
 if TYPE_CHECKING:
     from app.sandbox.conformance import ConformanceChecker
@@ -50,6 +51,7 @@ def create_simulator_app(
     add_oauth_routes(app)
     add_view_routes(app)
     if webhook is not None:
+        app[WEBHOOK_KEY] = webhook
         app.cleanup_ctx.append(_webhook_lifecycle(webhook))
     return app
 

@@ -11,6 +11,7 @@ from app.sandbox.routes import (
     deployments,
     git_objects,
     git_refs,
+    hook_deliveries,
     issues,
     labels,
     merges,
@@ -30,6 +31,7 @@ from app.sandbox.routing import Route
 ROUTES: tuple[Route, ...] = (
     *auth.ROUTES,
     *apps.ROUTES,
+    *hook_deliveries.ROUTES,
     *pulls.ROUTES,
     *checks.ROUTES,
     *pull_writes.ROUTES,

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
+from aiohttp import web
 
 from app.sandbox.events import SimEvent
 from app.sandbox.middleware import ENTERPRISE_VERSION
@@ -58,6 +59,9 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     duration: float | None = None
+    # The attempt's own number (GitHub's delivery `id`); `id` above is the event's guid.
+    attempt_id: int = 0
+    delivered_at: float | None = None
 
     @property
     def pending(self) -> bool:
@@ -121,6 +125,7 @@ class WebhookDispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._attempts = 0
 
     # --- subscription ------------------------------------------------------------------------
 
@@ -175,6 +180,25 @@ class WebhookDispatcher:
                 return delivery
         raise KeyError(f"no delivery {delivery_id!r}")
 
+    def find_attempt(self, attempt_id: int) -> Delivery:
+        """One attempt by its number, as `POST /app/hook/deliveries/{id}/attempts` names it."""
+        for delivery in self.deliveries:
+            if delivery.attempt_id == attempt_id:
+                return delivery
+        raise KeyError(f"no delivery attempt {attempt_id}")
+
+    def attempts_for_app(self, app_id: int) -> list[Delivery]:
+        """The attempts made (not those still queued) to the webhook of app `app_id`, newest
+        first, as GitHub lists them."""
+        return [
+            delivery
+            for delivery in reversed(self.deliveries)
+            if not delivery.pending and self.app_id_of(delivery) == app_id
+        ]
+
+    def app_id_of(self, delivery: Delivery) -> int:
+        return self.state.app_id if delivery.app_id is None else delivery.app_id
+
     def redeliver(self, delivery_id: str) -> Delivery:
         """Queues the same body again under the same delivery id, as GitHub's "Redeliver"."""
         original = self.find(delivery_id)
@@ -201,6 +225,8 @@ class WebhookDispatcher:
         return again
 
     def _enqueue(self, delivery: Delivery) -> None:
+        self._attempts += 1
+        delivery.attempt_id = self._attempts
         self.deliveries.append(delivery)
         self._queue.put_nowait(delivery)
 
@@ -288,6 +314,7 @@ class WebhookDispatcher:
             delivery.error = "the app has no active webhook"
             return
         started = time.perf_counter()
+        delivery.delivered_at = self.state.now()
         try:
             async with self._session.post(
                 target.url,
@@ -309,3 +336,7 @@ class WebhookDispatcher:
             delivery.id,
             delivery.status if delivery.error is None else delivery.error,
         )
+
+
+# The simulator application's dispatcher, for the routes listing and redelivering its attempts.
+WEBHOOK_KEY = web.AppKey("webhook_dispatcher", WebhookDispatcher)
