@@ -67,7 +67,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,12 @@ class Simulator:
     calls: Counter[int]  # every request (GETs too) per process
     resets: list[Reset]
     sent_to: dict[str, int] = field(default_factory=dict)  # delivery id -> process
+    # What each process has under way at this instant: its API requests ("METHOD path") and the
+    # delivery being posted to it (bench/kill.py reads them when it kills a process).
+    in_flight: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    delivering: dict[int, str] = field(default_factory=dict)  # process -> delivery id
+    # Called with the process and the write once the simulator has applied it, before answering.
+    on_write: Callable[[int, str, str], None] | None = None
 
     async def close(self) -> None:
         await self.runner.cleanup()
@@ -193,42 +199,56 @@ async def start_simulator(state: SimulatedGitHub, processes: int) -> Simulator:
     resets: list[Reset] = []
     state.subscribers.append(lambda event: _note_reset(event, resets))
     app = create_simulator_app(state, webhook=dispatcher, oidc=ActionsOidc(state))
-    app.middlewares.insert(0, _recorder(writes, calls, port_of))
     runner = web.AppRunner(app, access_log=None)
+    simulator = Simulator(state, dispatcher, runner, hosts[1:], writes, calls, resets)
+    app.middlewares.insert(0, _recorder(simulator, port_of))
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()
-    return Simulator(state, dispatcher, runner, hosts[1:], writes, calls, resets)
+    return simulator
 
 
 def _recorder(
-    writes: list[Write], calls: Counter[int], port_of: dict[int, int]
+    simulator: Simulator, port_of: dict[int, int]
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def record(request: web.Request, handler: Any) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         process = port_of.get(sockname[1], NOBODY) if sockname else NOBODY
-        calls[process] += 1
-        if request.method in ("GET", "HEAD") or not request.path.startswith(API_PREFIX):
-            return await handler(request)
-        raw = await request.read()  # cached: the handler reads it again
+        simulator.calls[process] += 1
+        under_way = f"{request.method} {request.path.removeprefix(API_PREFIX)}"
+        simulator.in_flight[process].append(under_way)
         try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        at, status = time.time(), 500
-        try:
-            response = await handler(request)
-            status = response.status
-            return response
-        except web.HTTPException as error:
-            status = error.status
-            raise
+            return await _recorded(simulator, request, handler, process)
         finally:
-            path = request.path.removeprefix(API_PREFIX)
-            writes.append(Write(at, request.method, path, body, status, process))
+            simulator.in_flight[process].remove(under_way)
 
     return record
+
+
+async def _recorded(
+    simulator: Simulator, request: web.Request, handler: Any, process: int
+) -> web.StreamResponse:
+    if request.method in ("GET", "HEAD") or not request.path.startswith(API_PREFIX):
+        return await handler(request)
+    raw = await request.read()  # cached: the handler reads it again
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    at, status = time.time(), 500
+    path = request.path.removeprefix(API_PREFIX)
+    try:
+        response = await handler(request)
+        status = response.status
+        if simulator.on_write is not None:
+            simulator.on_write(process, request.method, path)
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        simulator.writes.append(Write(at, request.method, path, body, status, process))
 
 
 def _note_reset(event: SimEvent, resets: list[Reset]) -> None:
@@ -254,7 +274,11 @@ def balance(simulator: Simulator, webhook_urls: Sequence[str]) -> None:
         index = next(turn) % len(webhook_urls)
         dispatcher.url = webhook_urls[index]
         simulator.sent_to[delivery.id] = index
-        await send(delivery)
+        simulator.delivering[index] = delivery.id
+        try:
+            await send(delivery)
+        finally:
+            simulator.delivering.pop(index, None)
 
     dispatcher._send = balanced  # type: ignore[method-assign]
 
@@ -278,11 +302,21 @@ class Process:
 
 
 def start_process(
-    index: int, simulator: Simulator, database_url: str, coalesce: float, folder: Path
+    index: int,
+    simulator: Simulator,
+    database_url: str,
+    coalesce: float,
+    folder: Path,
+    *,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    arguments: Sequence[str] = (),
 ) -> Process:
+    """Process `index` (again on `port` when it is a restart), with `env` over the defaults and
+    `arguments` after bench.servers' own; its log is appended to, across restarts."""
     state = simulator.state
-    port = _free_port()
-    env = {
+    port = port or _free_port()
+    environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "APP_ID": str(state.app_id),
@@ -294,12 +328,13 @@ def start_process(
         "COALESCE_SECONDS": str(coalesce),
         "LOG_LEVEL": "warning",
         "PORT": str(port),
+        **(env or {}),
     }
     log = folder / f"paasbot-{index}.log"
     command = [sys.executable, "-m", "bench.servers", "full", "--port", str(port)]
-    command += ["--backoff", str(BACKOFF_BASE_SECONDS)]
-    with log.open("wb") as out:
-        popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    command += ["--backoff", str(BACKOFF_BASE_SECONDS), *arguments]
+    with log.open("ab") as out:
+        popen = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
     return Process(index, popen, port, log)
 
 
