@@ -115,3 +115,40 @@ def test_large_file_is_linear():
     text = '{\n  "dependencies": {\n' + deps + "\n  }\n}\n"
     bump = bump_package_json(text, "pkg19999", "2.0.0")
     assert bump.text == text.replace('"pkg19999": "^1.0.19999"', '"pkg19999": "^2.0.0"')
+
+
+@pytest.mark.parametrize("spec", ["1.3.0-", "^1.2.3+", "~1.2.3-..", "01.2.3", "=1.3.0-+"])
+def test_a_simple_range_with_an_invalid_version_is_refused(spec):
+    text = f'{{"dependencies": {{"a": "{spec}"}}}}'
+    bump = bump_package_json(text, "a", "1.4.0")
+    assert (bump.outcome, bump.text, bump.before) == (Outcome.REFUSED, text, (spec,))
+    assert bump.note == f"`{spec}` is not a valid semver version; edit it by hand"
+
+
+@pytest.mark.parametrize(
+    ("text", "edited"),
+    [
+        (  # npm reads the last of a repeated key; the first may not even be an object
+            '{"dependencies": {"a": "^1.0.0"},\n "dependencies": null}',
+            None,
+        ),
+        (
+            '{"dependencies": {"a": "^1.0.0"},\n "dependencies": {"a": "^1.1.0"}}',
+            '{"dependencies": {"a": "^1.0.0"},\n "dependencies": {"a": "^1.4.0"}}',
+        ),
+        (
+            '{"dependencies": {"a": "^1.0.0", "a": []}}',
+            None,
+        ),
+        (
+            '{"dependencies": {"a": [], "a": "^1.0.0"}}',
+            '{"dependencies": {"a": [], "a": "^1.4.0"}}',
+        ),
+    ],
+)
+def test_of_a_repeated_key_only_the_last_counts(text, edited):
+    bump = bump_package_json(text, "a", "1.4.0")
+    if edited is None:
+        assert (bump.outcome, bump.text) == (Outcome.NOT_USED, text)
+    else:
+        assert (bump.outcome, bump.text) == (Outcome.UPDATED, edited)

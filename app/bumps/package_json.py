@@ -62,6 +62,8 @@ def judge(spec: str, target: str) -> tuple[Outcome, str, str]:
         return Outcome.REFUSED, "", f"`{spec}` is not a registry version range; edit it by hand"
     simple = SIMPLE_RANGE.fullmatch(spec)
     if simple:
+        if nodesemver.valid(simple["version"], False) is None:  # `1.3.0-`, `01.2.3`
+            return Outcome.REFUSED, "", f"`{spec}` is not a valid semver version; edit it by hand"
         if nodesemver.gte(simple["version"], target, False):
             return Outcome.ALREADY, "", f"`{spec}` already requires {target} or newer"
         return Outcome.UPDATED, simple["op"] + target, ""
@@ -108,14 +110,22 @@ def load(text: str) -> dict[str, object]:
 
 
 def find_specs(text: str, package: str) -> Iterator[Spec]:
-    """The string ranges of `package` in the dependency sections, with their positions."""
+    """The string ranges of `package` in the dependency sections, with their positions, in the
+    order they are written. Of a key written twice only the last counts, as for npm's
+    JSON.parse: editing the other would change nothing, and it may not even be an object."""
     load(text)
-    for key, start in object_members(text, skip_ws(text, 0)):
+    found: list[Spec] = []
+    for key, start in last_members(text, skip_ws(text, 0)).items():
         if key in SECTIONS and text[start] == "{":
-            for name, value_start in object_members(text, start):
-                if name == package and text[value_start] == '"':
-                    value, end = scanstring(text, value_start + 1)
-                    yield Spec(key, value, value_start, end)
+            value_start = last_members(text, start).get(package)
+            if value_start is not None and text[value_start] == '"':
+                value, end = scanstring(text, value_start + 1)
+                found.append(Spec(key, value, value_start, end))
+    yield from sorted(found, key=lambda spec: spec.start)
+
+
+def last_members(text: str, start: int) -> dict[str, int]:
+    return dict(object_members(text, start))
 
 
 def object_members(text: str, start: int) -> Iterator[tuple[str, int]]:
