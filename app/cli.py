@@ -47,6 +47,8 @@ settings (environment variables):
   CARRIED_FACTS_MAX_AGE  seconds an evaluation may reuse the reviews, statuses and check runs
                        the previous one read when no webhook says they changed (default 600)
   RATE_LIMIT_RESERVE   API calls kept in reserve per installation (default 100)
+  REDELIVERY_INTERVAL_SECONDS  how often GitHub is asked to redeliver the webhooks that failed
+                       and paasbot never stored (default 60; 0: never)
   REPORT_MAX_BYTES     the largest uploaded report, uncompressed (default 52428800, 50 MB)
   OIDC_ISSUER          the issuer of GitHub Actions OIDC tokens accepted for uploads (default:
                        https://token.actions.githubusercontent.com, or with GHE_HOST

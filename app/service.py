@@ -20,6 +20,8 @@ from app.store.queue import QueuePolicy, WorkQueue
 from app.worker.context import WorkContext
 from app.worker.handlers import HANDLERS
 from app.worker.pool import WorkerPool
+from app.worker.redelivery import SweepPolicy
+from app.worker.redelivery_sweeper import RedeliverySweeper
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Paasbot:
         self.github: GitHubApp | None = None
         self.pool: WorkerPool | None = None
         self._listener: WorkListener | None = None
+        self.sweeper: RedeliverySweeper | None = None
 
     async def start(self, *, workers: bool = True) -> None:
         self.session = aiohttp.ClientSession()
@@ -84,9 +87,15 @@ class Paasbot:
                 self.settings.database_url, self.intake.work_available.set
             )
             self._listener.start()
+        if self.settings.redelivery_interval_seconds > 0:
+            policy = SweepPolicy(interval_seconds=self.settings.redelivery_interval_seconds)
+            self.sweeper = RedeliverySweeper(self.github, self.db, policy)
+            self.sweeper.start()
         log.info("paasbot started", extra={"fields": {"workers": self.settings.workers}})
 
     async def stop(self) -> None:
+        if self.sweeper is not None:
+            await self.sweeper.stop()
         await self.intake.stop()
         if self._listener is not None:
             await self._listener.stop()

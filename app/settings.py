@@ -63,6 +63,9 @@ class Settings:
     # paasbot's public URL (PUBLIC_URL), as browsers and GitHub reach it: behind a proxy that
     # ends TLS, the login's callback and the cookies' Secure flag come from it, not the request.
     public_url: str | None = None
+    # How often the sweeper asks GitHub to redeliver the webhooks paasbot missed
+    # (REDELIVERY_INTERVAL_SECONDS; 0: never).
+    redelivery_interval_seconds: float = 60.0
 
     @property
     def github_api_url(self) -> str:
@@ -121,6 +124,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         insights_token=env.get("INSIGHTS_TOKEN", "").strip() or None,
         **_minutes_per_action(env),
         public_url=_public_url(env),
+        redelivery_interval_seconds=_non_negative_float(env, "REDELIVERY_INTERVAL_SECONDS", 60.0),
     )
 
 

@@ -1,7 +1,8 @@
 """The servers the benchmarks load, run in their own process: paasbot's intake (workers off, so the
 intake benchmark's figure is the intake's own), a bare aiohttp handler that only answers 202, and
 (`full`, for bench/scale.py) a whole paasbot (intake and workers) configured by the environment as
-in production (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, DATABASE_URL, COALESCE_SECONDS...),
+in production (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, DATABASE_URL, COALESCE_SECONDS,
+REDELIVERY_INTERVAL_SECONDS for its redelivery sweeper...),
 on a database migrated beforehand, which exits when the process that started it is gone."""
 
 from __future__ import annotations

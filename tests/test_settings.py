@@ -64,6 +64,8 @@ def test_key_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
         ({"COALESCE_SECONDS": "nan"}, "COALESCE_SECONDS"),
         ({"CARRIED_FACTS_MAX_AGE": "-1"}, "CARRIED_FACTS_MAX_AGE"),
         ({"CARRIED_FACTS_MAX_AGE": "ten minutes"}, "CARRIED_FACTS_MAX_AGE"),
+        ({"REDELIVERY_INTERVAL_SECONDS": "-5"}, "REDELIVERY_INTERVAL_SECONDS"),
+        ({"REDELIVERY_INTERVAL_SECONDS": "hourly"}, "REDELIVERY_INTERVAL_SECONDS"),
         ({"OIDC_ISSUER": "token.actions.githubusercontent.com"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "ftp://ghe.acme.test/_services/token"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "https://ghe.acme.test/_services/token?x=1"}, "OIDC_ISSUER"),
@@ -81,6 +83,12 @@ def test_a_bad_setting_names_its_variable(
 def test_carried_facts_max_age(env: dict[str, str]) -> None:
     assert load_settings(env).carried_facts_max_age == 600.0
     assert load_settings({**env, "CARRIED_FACTS_MAX_AGE": "0"}).carried_facts_max_age == 0.0
+
+
+def test_redelivery_interval(env: dict[str, str]) -> None:
+    assert load_settings(env).redelivery_interval_seconds == 60.0
+    off = load_settings({**env, "REDELIVERY_INTERVAL_SECONDS": "0"})
+    assert off.redelivery_interval_seconds == 0.0
 
 
 def test_an_ec_key_is_refused(env: dict[str, str]) -> None:

@@ -98,3 +98,11 @@ async def load_deliveries(conn: AsyncConnection, ids: list[str]) -> list[StoredD
         .order_by(d.received_at)
     )
     return [StoredDelivery(*row) for row in rows]
+
+
+async def stored_delivery_ids(conn: AsyncConnection, ids: list[str]) -> set[str]:
+    """Which of these delivery ids are stored (GitHub's guids: the redelivery sweeper's check)."""
+    if not ids:
+        return set()
+    rows = await conn.execute(select(deliveries.c.id).where(deliveries.c.id.in_(ids)))
+    return set(rows.scalars())

@@ -1,0 +1,88 @@
+"""paasbot and the simulator on loopback for the delivery reliability tests: the redelivery
+sweeper on a short interval, every API call checked against GitHub's OpenAPI description and
+every webhook against GitHub's payload schemas."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from app.sandbox import SimulatedGitHub
+from app.sandbox.conformance import ConformanceChecker
+from app.sandbox.demo import DemoStage, GitHubStage, start_github, start_paasbot
+from app.sandbox.webhooks import Delivery
+from app.store.queue import QueuePolicy
+from tests.sim_fixtures import fail_on_violations
+from tests.webhook_schemas import invalid_deliveries
+
+SWEEP_SECONDS = 0.3
+
+
+def bot_env(github: GitHubStage, **settings: str) -> dict[str, str]:
+    """The built-in app's settings, as `start_paasbot` gives them, with the sweeper's interval."""
+    state = github.state
+    return {
+        "APP_ID": str(state.app_id),
+        "PRIVATE_KEY": state.private_key_pem,
+        "WEBHOOK_SECRET": github.dispatcher.secret,
+        "REDELIVERY_INTERVAL_SECONDS": str(SWEEP_SECONDS),
+        **settings,
+    }
+
+
+@asynccontextmanager
+async def checked_github(
+    state: SimulatedGitHub,
+    conformance: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[GitHubStage]:
+    """The simulator alone; paasbot's reserved address refuses connections until started."""
+    if conformance is not None:
+        conformance.drain()
+    github = await start_github(state, conformance=conformance)
+    try:
+        yield github
+    finally:
+        await github.close()
+    if conformance is not None:
+        fail_on_violations(conformance.drain(), request.node)
+    invalid = invalid_deliveries(github.dispatcher.deliveries)
+    assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
+
+
+async def start_bot(github: GitHubStage, database_url: str, **settings: str) -> DemoStage:
+    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05)
+    return await start_paasbot(
+        github, database_url, env=bot_env(github, **settings), queue_policy=policy
+    )
+
+
+@asynccontextmanager
+async def running_bot(
+    github: GitHubStage, database_url: str, **settings: str
+) -> AsyncIterator[DemoStage]:
+    stage = await start_bot(github, database_url, **settings)
+    try:
+        yield stage
+    finally:
+        for runner in stage.runners[:-1]:  # the simulator's runner is `checked_github`'s
+            await runner.cleanup()
+
+
+def unreachable_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/api/github/webhooks"
+
+
+def attempts_of(github: GitHubStage | DemoStage, guid: str) -> list[Delivery]:
+    return [d for d in github.dispatcher.deliveries if d.id == guid]
+
+
+def summary_title(state: SimulatedGitHub, repo: str, sha: str) -> Any:
+    runs = [run for run in state.check_runs_for(repo, sha) if run.name == "paasbot"]
+    return runs[0].output["title"] if runs else None
