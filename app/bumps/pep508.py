@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier
 from packaging.utils import canonicalize_name
 
 from app.bumps.model import ManifestError, Outcome
@@ -19,7 +20,7 @@ _HEAD = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(\(?)")
 def parse_requirement(text: str) -> Requirement:
     try:
         return Requirement(text.strip())
-    except InvalidRequirement as error:
+    except (InvalidRequirement, InvalidSpecifier) as error:  # packaging 26 raises either
         raise ManifestError(f"{text.strip()!r} is not a PEP 508 requirement: {error}") from error
 
 
