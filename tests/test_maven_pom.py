@@ -164,3 +164,33 @@ def test_large_file_is_linear():
     assert bump.text == text.replace(
         "a19999</artifactId><version>1.0.19999", "a19999</artifactId><version>2.0.0"
     )
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "<!-- pinned -->1.3.0",
+        "1.3.0<!-- pinned -->",
+        "1.3<!-- x -->.0",
+        "<![CDATA[1.3.0]]>",
+        "1.3.0&#x2D;SNAPSHOT",
+    ],
+)
+def test_a_version_with_markup_inside_its_element_is_refused(version):
+    text = (
+        "<project><dependencies><dependency><groupId>g</groupId><artifactId>a</artifactId>"
+        f"<version>{version}</version></dependency></dependencies></project>"
+    )
+    bump = bump_pom(text, "g:a", "1.4.0")
+    assert (bump.outcome, bump.text) == (Outcome.REFUSED, text)
+    assert bump.note == "the version of g:a has markup inside its element; edit it by hand"
+
+
+def test_a_property_with_a_comment_beside_it_is_still_edited():
+    text = (
+        "<project><properties><v>1.3.0</v><!-- keep --></properties><dependencies><dependency>"
+        "<groupId>g</groupId><artifactId>a</artifactId><version>${v}</version></dependency>"
+        "</dependencies></project>"
+    )
+    bump = bump_pom(text, "g:a", "1.4.0")
+    assert (bump.outcome, bump.text) == (Outcome.UPDATED, text.replace("1.3.0", "1.4.0"))

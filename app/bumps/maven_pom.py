@@ -70,6 +70,12 @@ def edit(text: str, artifact: str, version: str, sites: list[Node]) -> Bump:
     if not any(stale):
         note = f"pom.xml already requires {', '.join(before)}"
         return Bump(Outcome.ALREADY, text, before, before, note=note)
+    data = text.encode("utf-8")
+    for site, old in zip(sites, stale, strict=True):
+        # A comment, CDATA or entity among the version's characters would be lost by the edit.
+        if old and data[site.content : site.end].decode("utf-8").strip() != site.text.strip():
+            note = f"the version of {artifact} has markup inside its element; edit it by hand"
+            return Bump(Outcome.REFUSED, text, before, before, note=note)
     new_text = replace(text, [site for site, old in zip(sites, stale, strict=True) if old], version)
     verify(new_text, artifact, version)
     after = tuple(version if old else written for written, old in zip(before, stale, strict=True))
