@@ -316,6 +316,36 @@ HOSTILE = [
 ]
 
 
+# Shown, a method or an iterator would be Python's repr, with the object's memory address.
+NOT_VALUES = [
+    ("{{ title.split }}", "'split' is a function or method: call it, e.g. split()"),
+    ("{{ title | attr('upper') }}", "'upper' is a function or method: call it, e.g. upper()"),
+    ("{{ (title.split) | string }}", "'split' is a function or method: call it, e.g. split()"),
+    ("{{ '' ~ title.upper }}", "'upper' is a function or method: call it, e.g. upper()"),
+    ("{{ '%s' % title.lower }}", "'lower' is a function or method: call it, e.g. lower()"),
+    ("{{ [title.split] }}", "'split' is a function or method: call it, e.g. split()"),
+    ("{{ self }}", "a TemplateReference is not a value a template can show or use"),
+    (
+        "{% for l in label %}{{ loop }}{% endfor %}",
+        "a LoopContext is not a value a template can show or use",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), NOT_VALUES)
+def test_what_is_not_a_value_is_refused_rather_than_shown(source: str, message: str) -> None:
+    assert failure(source) == f"the template failed: {message}"
+
+
+def test_filters_that_give_iterators_show_their_items() -> None:
+    assert rendered("{{ label | map('upper') }}") == "['BUG', 'API']"
+    assert rendered("{{ label | reverse }} {{ label | select('ne', 'bug') }}") == (
+        "['api', 'bug'] ['api']"
+    )
+    assert rendered("{{ label | map('upper') | join(', ') }}") == "BUG, API"
+    assert rendered("{{ {'a': 1}.items() | list }}") == "[('a', 1)]"
+
+
 @pytest.mark.parametrize(("source", "message"), HOSTILE)
 def test_hostile_templates_are_stopped(source: str, message: str) -> None:
     assert failure(source) == f"the template failed: {message}"

@@ -7,22 +7,28 @@ there are no globals (`range`, `lipsum`, `namespace`, …), no macros, includes,
 recursive loops, and no filters or methods that pad text; every operator, filter and method
 checks the size of what it builds (MAX_TEXT), `*` repeats at most MAX_REPEAT characters or
 items, loops stop after MAX_STEPS steps, and a rendering stops after MAX_SECONDS. Output is cut
-at MAX_OUTPUT characters.
+at MAX_OUTPUT characters. Only plain values (text, numbers, times, lists, mappings) can be shown
+or passed on: a method, `loop` or `self` is refused rather than printed as Python's repr.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as time_of_day
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.filters import do_join, do_replace
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import pass_context, pass_eval_context
 from jinja2.visitor import NodeTransformer
@@ -95,6 +101,20 @@ class _Budget:
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
 
+# What a template may hold as a value. Anything else (a method, a generator, `loop`, `self`)
+# would print as Python's repr, which shows the object's memory address.
+_SCALARS = (str, bytes, int, float, date, time_of_day, timedelta, Undefined, type(None))
+_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+# Jinja's own objects, given to filters marked pass_context and the like.
+_RUNTIME = (Context, EvalContext, Environment)
+
+
+def _not_a_value(item: Any) -> SecurityError:
+    if inspect.isroutine(item):
+        name = getattr(item, "__name__", "this")
+        return SecurityError(f"'{name}' is a function or method: call it, e.g. {name}()")
+    return SecurityError(f"a {type(item).__name__} is not a value a template can show or use")
+
 
 def _size(value: Any, limit: int = MAX_TEXT) -> int:
     """About how many characters `value` prints as, counted only until `limit` is passed (a
@@ -114,8 +134,12 @@ def _size(value: Any, limit: int = MAX_TEXT) -> int:
             if total <= limit:
                 pending.extend(item.keys())
                 pending.extend(item.values())
-        else:
+        elif isinstance(item, _VIEWS):
+            pending.append(list(item))
+        elif isinstance(item, _SCALARS):
             total += 8
+        else:
+            raise _not_a_value(item)
     return total
 
 
@@ -177,8 +201,14 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment marks
     def guarded(*args: Any, **kwargs: Any) -> Any:
         for argument in (*args, *kwargs.values()):
-            _sized(argument)
-        return _sized(function(*args, **kwargs))
+            if not isinstance(argument, _RUNTIME):
+                _sized(argument)
+        result = function(*args, **kwargs)
+        if isinstance(result, Iterator):
+            # `map`, `select`, `reverse`… give iterators over what was already sized: as lists
+            # they print as their items.
+            result = list(result)
+        return _sized(result)
 
     return guarded
 
