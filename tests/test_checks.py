@@ -296,3 +296,39 @@ async def test_a_failed_write_is_not_remembered(
     assert not await is_current(db, REPO, sha, content())
     assert await publish_check_run(db, api, REPO, sha, content(), NOW + 1) == "created"
     assert len(runs(world, sha)) == 1
+
+
+async def test_a_creation_whose_answer_was_lost_is_found_not_made_twice(
+    world: World, api: InstallationAPI, db: Database
+) -> None:
+    """The run was created, then the process died (or GitHub failed) before it could remember
+    the run's id: the next write finds that run by the id it was created with and updates it."""
+    sha = open_pull(world).head_sha
+    world.state.faults.queue(Fault.error(502, path_prefix=CHECK_RUNS, method="POST", after=True))
+    with pytest.raises(GitHubBroken):
+        await publish_check_run(db, api, REPO, sha, content(), NOW)
+    (made,) = runs(world, sha)
+    assert not await is_current(db, REPO, sha, content())
+
+    changed = content(title="Not ready", conclusion="failure")
+    assert await publish_check_run(db, api, REPO, sha, changed, NOW + 1) == "updated"
+    (run,) = runs(world, sha)
+    assert run.id == made.id
+    assert (run.conclusion, run.output["title"]) == ("failure", "Not ready")
+    assert await is_current(db, REPO, sha, changed)
+
+
+async def test_an_interrupted_creation_that_made_nothing_creates_the_run(
+    world: World, api: InstallationAPI, db: Database
+) -> None:
+    sha = open_pull(world).head_sha
+    world.state.faults.queue(Fault.error(502, path_prefix=CHECK_RUNS, method="POST"))
+    with pytest.raises(GitHubBroken):
+        await publish_check_run(db, api, REPO, sha, content(), NOW)
+    before = len(world.state.requests)
+    assert await publish_check_run(db, api, REPO, sha, content(), NOW + 1) == "created"
+    assert api_calls(world.state, before) == [
+        f"GET /repos/{REPO}/commits/{sha}/check-runs",
+        f"POST {CHECK_RUNS}",
+    ]
+    assert len(runs(world, sha)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +20,10 @@ ANNOTATIONS_PER_REQUEST = 50
 # The digest of content with annotations starts with this (never a hex digit), so that a later
 # write knows the run it would update carries annotations, which an update cannot take away.
 ANNOTATED = "@"
+# The digest of a run being created, with the `external_id` it is created with: remembered before
+# the request, so that a creation whose answer never came (the process killed, GitHub's error
+# after the write) is looked for before another run is made.
+CREATING = "creating:"
 
 
 @dataclass(frozen=True)
@@ -94,17 +99,18 @@ async def publish_check_run(
     digest = content.digest()
     if known is not None and known.digest == digest:
         return "unchanged"
+    if known is not None and known.digest.startswith(CREATING):
+        known = await _interrupted_creation(api, repository, head_sha, content.name, known)
     url_vars = {"repository": repository}
     first, *more = content.annotation_batches()
     # GitHub appends the annotations of an update to those already there and never removes
     # any, so a run with annotations, or replacing one that had some, is created anew (the
     # newest run of a name is the one GitHub shows).
     if known is None or content.annotations or known.digest.startswith(ANNOTATED):
-        created = await api.post(
-            "/repos/{+repository}/check-runs",
-            url_vars=url_vars,
-            data={"name": content.name, "head_sha": head_sha, **content.payload(first)},
-        )
+        data = {"name": content.name, "head_sha": head_sha, **content.payload(first)}
+        if known is None:
+            data["external_id"] = await _intend_creation(db, repository, head_sha, content, now)
+        created = await api.post("/repos/{+repository}/check-runs", url_vars=url_vars, data=data)
         check_run_id, result = created["id"], "created" if known is None else "updated"
     else:
         check_run_id, result = known.check_run_id, "updated"
@@ -116,6 +122,40 @@ async def publish_check_run(
             conn, repository, head_sha, content.name, KnownCheckRun(check_run_id, digest), now
         )
     return result
+
+
+async def _intend_creation(
+    db: Database, repository: str, head_sha: str, content: CheckRunContent, now: float
+) -> str:
+    marker = uuid.uuid4().hex
+    async with db.transaction() as conn:
+        await remember_check_run(
+            conn, repository, head_sha, content.name, KnownCheckRun(0, CREATING + marker), now
+        )
+    return marker
+
+
+async def _interrupted_creation(
+    api: GitHubAPI, repository: str, head_sha: str, name: str, known: KnownCheckRun
+) -> KnownCheckRun | None:
+    """The run an interrupted creation made, if it made one (its digest is unknown: it is
+    written again); None when it made none."""
+    marker = known.digest.removeprefix(CREATING)
+    listed = await api.getitem(
+        "/repos/{+repository}/commits/{sha}/check-runs{?check_name,filter,per_page}",
+        url_vars={
+            "repository": repository,
+            "sha": head_sha,
+            "check_name": name,
+            "filter": "all",
+            "per_page": "100",
+        },
+    )
+    for run in listed.get("check_runs") or ():
+        if run.get("external_id") == marker:
+            annotated = bool((run.get("output") or {}).get("annotations_count"))
+            return KnownCheckRun(int(run["id"]), ANNOTATED if annotated else "")
+    return None
 
 
 async def _patch(api: GitHubAPI, repository: str, check_run_id: int, data: dict[str, Any]) -> None:
