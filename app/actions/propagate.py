@@ -12,7 +12,19 @@ from app.actions.options import ActionOptions
 from app.bumps.manifests import Ecosystem
 from app.bumps.version_tag import DEFAULT_TAG_PATTERN, check_tag_pattern
 
-Repository = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+
+def _no_dot_segments(name: str) -> str:
+    # `..` would climb out of `/repos/{owner}/{repo}/…` in the API paths built from the name.
+    if any(part in (".", "..") for part in name.split("/")):
+        raise ValueError(f"{name!r} is not a repository name (owner/repo)")
+    return name
+
+
+Repository = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"),
+    AfterValidator(_no_dot_segments),
+]
 # GitHub's rule for a topic: lower case letters, digits and hyphens, at most 50 characters.
 Topic = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
 PackageName = Annotated[str, Field(min_length=1, max_length=214)]
