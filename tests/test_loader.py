@@ -341,13 +341,11 @@ async def test_cycles_are_read_once_and_a_repository_extending_itself_is_ignored
     assert sorted(fetched) == sorted(set(fetched)), "a repository was read twice"
 
 
-@pytest.mark.parametrize("extended", ["acme/ghost", "acme/empty", "other/shared"])
+@pytest.mark.parametrize("extended", ["acme/ghost", "acme/empty"])
 async def test_an_extended_repository_paasbot_cannot_read_is_a_problem(
     api: InstallationAPI, world: World, extended: str
 ) -> None:
     add_repo(world, "empty", {"README.md": "nothing to see\n"})
-    other = world.state.add_installation("other")  # installed there, but not by acme's token
-    world.state.add_repository(other, "shared", files={".paasbot.yml": config("Other")})
     configure(world, config("Own", extends=["minimal", extended]))
     loaded = await read_layers(api)
     assert loaded.config is None
@@ -355,6 +353,25 @@ async def test_an_extended_repository_paasbot_cannot_read_is_a_problem(
     column = len("extends: [minimal, ") + 1
     assert loaded.problems == (Problem(".paasbot.yml", 1, column, message, "extends"),)
     assert extended in loaded.dependencies
+
+
+@pytest.mark.parametrize("extended", ["other/shared", "other/private", "Other/Shared"])
+async def test_a_repository_of_another_owner_is_not_read(
+    api: InstallationAPI, world: World, log: CallLog, extended: str
+) -> None:
+    other = world.state.add_installation("other")
+    world.state.add_repository(
+        other, "shared", private=False, files={".paasbot.yml": config("Other")}
+    )
+    world.state.add_repository(other, "private", files={".paasbot.yml": config("Secret")})
+    configure(world, config("Own", extends=["minimal", extended]))
+    loaded = await read_layers(api)
+    assert loaded.config is None
+    message = f"extends {extended!r}: only repositories of acme can be extended"
+    column = len("extends: [minimal, ") + 1
+    assert loaded.problems == (Problem(".paasbot.yml", 1, column, message, "extends"),)
+    assert not [call for call in log.calls() if "/other/" in call.casefold()]
+    assert extended not in loaded.dependencies
 
 
 async def test_a_missing_repository_extended_by_an_extended_file_is_blamed_on_that_file(

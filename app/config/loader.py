@@ -183,6 +183,16 @@ class LayerReader:
             return
         if extended == self.repository:
             return
+        owner = self.repository.split("/")[0]
+        if extended.split("/")[0].casefold() != owner.casefold():
+            # GitHub lets any token read a public repository: without this, a stranger's file
+            # could write this repository's rules (and no push webhook would say it changed).
+            message = f"extends {extended!r}: only repositories of {owner} can be extended"
+            origin = layer.extends_origin(extended)
+            self.problems.append(
+                Problem(layer.file, origin.line, origin.column, message, "extends")
+            )
+            return
         if not await self._repository_layer(extended):
             message = f"extends {extended!r}, which has no .paasbot.yml paasbot can read"
             origin = layer.extends_origin(extended)
