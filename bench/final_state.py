@@ -10,7 +10,7 @@ What is compared, per pull request (keyed `owner/repo#number`; paasbot's own bum
 branch, `owner/repo:branch`, since their numbers depend on when they were opened):
 - whether it is open, closed or merged, and whether paasbot merged it;
 - its labels (whoever set them: paasbot's rules toggle them);
-- every reviewer (user, or `team:slug`) paasbot ever requested (from the `review_requested`
+- how many users, and which teams, paasbot ever asked to review (from the `review_requested`
   events it caused, so that a request later answered or removed still counts);
 - paasbot's comments and review comments, each body with how many times it was posted, and its
   reactions to comments (how it answers a `/paasbot` command), by content;
@@ -23,6 +23,13 @@ Normalised, and why (established by playing the fault-free trace twice and compa
 - commit SHAs: a simulated commit's SHA hashes its author's timestamp, so the same trace gives
   other SHAs in every run; a head commit is named by its root tree's SHA instead (the content,
   identical in both runs when the same things were merged in the same order);
+- which users were asked to review: the golden path's `load_balance` strategy asks the code
+  owner with the fewest open requests, so the choice depends on which other PRs' requests came
+  first, i.e. on the order of evaluations (a failed evaluation retried later, a killed process);
+  the number of users asked and the teams are compared, and a user asked twice shows in the
+  duplicates;
+- a bump PR's branch moved before its PR was opened (a retry of a lost answer moves it to a new
+  commit) is not an update anyone sees: only pushes while the PR exists count;
 - check-run summaries and texts (`output.summary`, `output.text`) are left out: they say when and
   after how many events an evaluation ran, which coalescing makes depend on timing; the title and
   conclusion (what the check says) and the annotations are kept.
@@ -49,7 +56,8 @@ class PullOutcome:
     state: str  # open | closed | merged
     merged_by_paasbot: bool
     labels: tuple[str, ...]
-    requested: tuple[str, ...]  # users, and `team:slug`, paasbot ever asked
+    reviewers_requested: int  # how many users paasbot ever asked (see the module's docstring)
+    teams_requested: tuple[str, ...]  # the teams paasbot ever asked
     comments: tuple[Counted, ...]
     review_comments: tuple[Counted, ...]  # "path:line body"
     reactions: tuple[Counted, ...]  # paasbot's reactions to comments on the PR, by content
@@ -126,7 +134,8 @@ def capture(state: SimulatedGitHub) -> FinalState:
                     state="merged" if pull.merged else pull.state,
                     merged_by_paasbot=pull.merged and pull.merged_by == bot,
                     labels=tuple(sorted(pull.labels)),
-                    requested=tuple(sorted(requested[where])),
+                    reviewers_requested=sum(1 for r in requested[where] if ":" not in r),
+                    teams_requested=tuple(sorted(r for r in requested[where] if ":" in r)),
                     comments=_counted(comments.get(where, Counter())),
                     review_comments=_counted(review_comments[where]),
                     reactions=_counted(reactions[where]),
@@ -149,12 +158,17 @@ def _pull_key(pull: PullRequest, bot: str) -> str:
 def _bot_events(
     events: Iterable[SimEvent], bot: str
 ) -> tuple[dict[tuple[str, int], set[str]], Counter[tuple[str, str]]]:
-    """Reviewers paasbot requested per PR; pushes paasbot made to existing branches (its updates
-    of PR heads; a bump PR's branch is created, not updated)."""
+    """Reviewers paasbot requested per PR; pushes paasbot made to the head branch of an open PR
+    (its updates; a bump PR's branch moved by a retry before its PR was opened is no one's)."""
     requested: dict[tuple[str, int], set[str]] = defaultdict(set)
     updates: Counter[tuple[str, str]] = Counter()
+    headed: set[tuple[str, str]] = set()
     for event in events:
-        if event.sender != bot or event.repository is None:
+        if event.repository is None:
+            continue
+        if event.name == "pull_request" and event.action == "opened":
+            headed.add((event.repository, event.subject.head_ref))
+        if event.sender != bot:
             continue
         if event.name == "pull_request" and event.action == "review_requested":
             details = event.details
@@ -162,8 +176,9 @@ def _bot_events(
             requested[(event.repository, event.subject.number)].add(who)
         elif event.name == "push" and not event.details.get("created"):
             ref = str(event.details.get("ref", ""))
-            if ref.startswith("refs/heads/") and not event.details.get("deleted"):
-                updates[(event.repository, ref.removeprefix("refs/heads/"))] += 1
+            branch = (event.repository, ref.removeprefix("refs/heads/"))
+            if ref.startswith("refs/heads/") and branch in headed:
+                updates[branch] += 1
     return requested, updates
 
 

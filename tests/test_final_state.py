@@ -64,7 +64,7 @@ def test_what_paasbot_did_is_captured() -> None:
     (pull,) = snapshot.pulls
     assert pull.key == f"{REPO}#1"
     assert (pull.state, pull.merged_by_paasbot, pull.labels) == ("merged", True, ("api",))
-    assert pull.requested == ("bob",)
+    assert (pull.reviewers_requested, pull.teams_requested) == (1, ())
     assert pull.comments == (("Coverage fell.", 1),)
     assert pull.reactions == (("+1", 1),)
     assert pull.branch_updates == 1
@@ -105,12 +105,33 @@ def test_differences_name_the_pr_and_the_field() -> None:
     assert not any("requested" in line for line in lines)
 
 
-def test_a_bump_pr_is_keyed_by_its_branch_not_its_number() -> None:
-    state, bot = world()
-    state.commit(REPO, "paasbot/bump-lib-2.0", {"requirements.txt": "lib==2.0\n"}, author=bot)
-    state.open_pull(REPO, "Bump lib", head_ref="paasbot/bump-lib-2.0", author=bot)
+def test_which_code_owner_was_asked_is_not_compared_how_many_is() -> None:
+    first, bot = world()
+    second, _ = world()
+    request_reviewers(first, REPO, 1, ["bob"], sender=bot)
+    add_collaborator(second, REPO, "carol", "write")
+    request_reviewers(second, REPO, 1, ["carol"], sender=bot)
+    assert differences(capture(first), capture(second)) == []
 
-    assert capture(state).bump_pulls == (f"{REPO}:paasbot/bump-lib-2.0",)
+    request_reviewers(second, REPO, 1, ["bob"], sender=bot)
+    assert differences(capture(first), capture(second)) == [
+        f"PR {REPO}#1: reviewers_requested expected 1, got 2"
+    ]
+
+
+def test_a_bump_pr_is_keyed_by_its_branch_and_moves_before_it_opened_are_no_updates() -> None:
+    state, bot = world()
+    branch = "paasbot/bump-lib-2.0"
+    state.commit(REPO, branch, {"requirements.txt": "lib==2.0\n"}, author=bot)
+    state.commit(REPO, branch, {"requirements.txt": "lib==2.0 \n"}, author=bot)  # a retry
+    state.open_pull(REPO, "Bump lib", head_ref=branch, author=bot)
+
+    snapshot = capture(state)
+
+    assert snapshot.bump_pulls == (f"{REPO}:{branch}",)
+    assert [p.branch_updates for p in snapshot.pulls if p.key.endswith(branch)] == [0]
+    state.commit(REPO, branch, {"requirements.txt": "lib==2.1\n"}, author=bot)
+    assert [p.branch_updates for p in capture(state).pulls if p.key.endswith(branch)] == [1]
 
 
 def test_json_round_trip_keeps_the_snapshot_equal() -> None:
