@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gidgethub import RateLimitExceeded
+from gidgethub import GitHubBroken, RateLimitExceeded
 from sqlalchemy import func, select
 
 from app.actions.propagate import PropagateOptions
@@ -23,6 +23,7 @@ from app.bumps.release_summary import ReleaseView
 from app.bumps.repo_reader import read_manifests
 from app.github.client import InstallationAPI
 from app.github.errors import RescheduleRequired
+from app.sandbox import Fault
 from app.sandbox.actors_repos import archive
 from app.sandbox.state import Installation, SimulatedGitHub
 from app.store.db import Database
@@ -349,3 +350,49 @@ async def test_two_actions_for_one_package_keep_their_own_dependents(
     assert statuses(second) == {"acme/web": "opened"}
     assert len(bump_pulls(simulator_state, "acme/web")) == 1
     assert await rows(db) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/repos/acme/orders/git/trees"),
+        ("POST", "/repos/acme/orders/git/commits"),
+        ("POST", "/repos/acme/orders/git/refs"),
+        ("POST", "/repos/acme/orders/pulls"),
+        ("POST", "/repos/acme/orders/issues/2/labels"),
+        ("POST", "/repos/acme/orders/issues/1/comments"),
+        ("PATCH", "/repos/acme/orders/pulls/1"),
+        ("DELETE", "/repos/acme/orders/git/refs/"),
+    ],
+)
+async def test_a_lost_answer_to_any_write_ends_as_if_all_had_answered(
+    api: InstallationAPI,
+    db: Database,
+    installation: Installation,
+    clock: FakeClock,
+    simulator_state: SimulatedGitHub,
+    method: str,
+    path: str,
+) -> None:
+    """GitHub made the change but its answer was lost (a 502 after the write): the run fails
+    there, and the next run finishes the job: one labelled PR, the older one superseded once."""
+    older = await paasbot_bump_pull(api, "acme/orders", "1.3.5")
+    simulator_state.faults.queue(Fault.error(502, method=method, path_prefix=path, after=True))
+    with pytest.raises(GitHubBroken):
+        await propagation(api, db, installation, clock, options(to=["acme/orders"])).run()
+    assert simulator_state.faults.pending == []
+
+    clock.advance(120)
+    view = await propagation(api, db, installation, clock, options(to=["acme/orders"])).run()
+
+    [line] = view.targets
+    assert line.status in ("opened", "existing")
+    [current] = [p for p in bump_pulls(simulator_state, "acme/orders") if p.state == "open"]
+    assert (current.number, current.labels) == (older + 1, ["dependencies"])
+    assert simulator_state.pull("acme/orders", older).state == "closed"
+    bodies = [
+        comment.body
+        for comment in simulator_state.comments.values()
+        if comment.repo_full_name == "acme/orders" and comment.issue_number == older
+    ]
+    assert bodies == [f"Superseded by #{current.number}, which bumps to 1.4.0."]

@@ -46,6 +46,7 @@ class PullInfo:
     body: str | None
     html_url: str
     head_is_ours: bool  # the head commit is the one paasbot wrote (nobody pushed since)
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

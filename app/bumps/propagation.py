@@ -189,8 +189,11 @@ class Propagation:
         pulls = await find_bump_pulls(self.api, repository, self.package, branch)
         decision = decide(pulls, self.package, version)
         if decision.kind is DecisionKind.ALREADY_OPEN and decision.pull is not None:
-            await self._supersede(repository, decision, decision.pull.number, version)
             pull = decision.pull
+            # An earlier attempt opened it and failed before it finished (a crash, or an answer
+            # GitHub lost): finish what it left, the labels and the older PRs' closing.
+            await add_labels(self.api, repository, pull.number, self.options.labels, pull.labels)
+            await self._supersede(repository, decision, pull.number, version, retried=True)
             return TargetLine(repository, "existing", decision.reason, pull.html_url, pull.number)
         if decision.kind is not DecisionKind.OPEN:
             return TargetLine(repository, "skipped", decision.reason)
@@ -200,11 +203,12 @@ class Propagation:
         pull = await self._open(repository, base, manifests.commit_sha, manifests.tree_sha, plan)
         detail = _opened_detail(plan, decision)
         line = TargetLine(repository, "opened", detail, pull["html_url"], pull["number"])
-        # Recorded before the older PRs are closed: a crash now must not open this one again.
-        await self._record(propagation_id, line, opened=True)
         await self._ledger(repository, pull["number"], "propagate")
         await add_labels(self.api, repository, pull["number"], self.options.labels)
         await self._supersede(repository, decision, pull["number"], version)
+        # Recorded once labelled and the older PRs closed: until then the dependent is retried,
+        # and the retry finds this PR already open (never opens another) and finishes the rest.
+        await self._record(propagation_id, line, opened=True)
         return line
 
     async def _open(
@@ -239,12 +243,18 @@ class Propagation:
         return {sha: scan.files[path] for path, sha in scan.blob_shas.items()}
 
     async def _supersede(
-        self, repository: str, decision: Decision, number: int, version: str
+        self,
+        repository: str,
+        decision: Decision,
+        number: int,
+        version: str,
+        *,
+        retried: bool = False,
     ) -> None:
         if self.dry_run:
             return
         for old in decision.supersede:
-            await close_superseded(self.api, repository, old, number, version)
+            await close_superseded(self.api, repository, old, number, version, maybe_said=retried)
             await self._ledger(repository, old.number, "supersede")
 
     async def _ledger(self, repository: str, number: int, action: str) -> None:

@@ -76,6 +76,7 @@ async def _pull_info(
         body=pull.get("body"),
         html_url=pull.get("html_url", ""),
         head_is_ours=ours,
+        labels=tuple(str(label.get("name")) for label in pull.get("labels") or ()),
     )
 
 
@@ -120,7 +121,11 @@ async def open_pull(
     )
 
 
-async def add_labels(api: GitHubAPI, repository: str, number: int, labels: Sequence[str]) -> None:
+async def add_labels(
+    api: GitHubAPI, repository: str, number: int, labels: Sequence[str], has: Sequence[str] = ()
+) -> None:
+    """Adds those of `labels` the PR does not have (`has`)."""
+    labels = [label for label in labels if label.lower() not in {h.lower() for h in has}]
     if labels:
         await api.post(
             "/repos/{+repository}/issues/{number}/labels",
@@ -130,14 +135,23 @@ async def add_labels(api: GitHubAPI, repository: str, number: int, labels: Seque
 
 
 async def close_superseded(
-    api: GitHubAPI, repository: str, old: PullInfo, new_number: int, version: str
+    api: GitHubAPI,
+    repository: str,
+    old: PullInfo,
+    new_number: int,
+    version: str,
+    *,
+    maybe_said: bool = False,
 ) -> None:
-    """Says which PR replaces `old`, closes it and deletes its branch (paasbot made both)."""
-    await api.post(
-        "/repos/{+repository}/issues/{number}/comments",
-        url_vars={"repository": repository, "number": str(old.number)},
-        data={"body": f"Superseded by #{new_number}, which bumps to {version}."},
-    )
+    """Says which PR replaces `old`, closes it and deletes its branch (paasbot made both).
+    `maybe_said`: an earlier attempt may have posted the comment already (its answer lost):
+    the comments are read first, so it is never posted twice."""
+    url_vars = {"repository": repository, "number": str(old.number)}
+    body = f"Superseded by #{new_number}, which bumps to {version}."
+    if not (maybe_said and await _has_comment(api, url_vars, body)):
+        await api.post(
+            "/repos/{+repository}/issues/{number}/comments", url_vars=url_vars, data={"body": body}
+        )
     await api.patch(
         "/repos/{+repository}/pulls/{number}",
         url_vars={"repository": repository, "number": str(old.number)},
@@ -152,3 +166,12 @@ async def close_superseded(
         # Already deleted (by a person, or by the repository's auto-delete setting).
         if error.status_code not in (404, 422):
             raise
+
+
+async def _has_comment(api: GitHubAPI, url_vars: dict[str, str], body: str) -> bool:
+    async for comment in api.getiter(
+        "/repos/{+repository}/issues/{number}/comments?per_page=100", url_vars=url_vars
+    ):
+        if comment.get("body") == body:
+            return True
+    return False
