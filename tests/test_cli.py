@@ -111,6 +111,7 @@ def test_serve_answers_probes_and_webhooks(tmp_path: Path, private_key: str) -> 
                 "X-GitHub-Event": "ping",
                 "X-GitHub-Delivery": "p-1",
                 "X-Hub-Signature-256": sign("secret", body),
+                "Content-Type": "application/json",  # urllib's default is a form's
             },
         )
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -14,13 +13,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.intake import Intake, IntakeOutcome
 from app.logs import fields, log_context
 from app.metrics import Metrics
-from app.routing.plan import HANDLED_EVENTS, installation_id_of, repository_of
+from app.routing.plan import HANDLED_EVENTS
 from app.store.deliveries import StoredDelivery
 from app.web.signature import signature_is_valid
+from app.web.webhook_payload import PayloadError, WebhookPayload, parse_payload
 
 log = logging.getLogger(__name__)
 _DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _EVENT_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+EVENT_HEADER = "X-GitHub-Event"
+DELIVERY_HEADER = "X-GitHub-Delivery"
+# What GitHub sends when a hook is set to form encoding (`payload=<json>`); a GitHub App's
+# webhook is JSON, so such a body means a misconfigured hook, and the 415 names the fix.
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def _count(metrics: Metrics, request: web.Request, response: web.Response) -> No
     """accepted | duplicate | ignored (ping, events paasbot does not handle) | refused (anything
     not stored: bad signature, malformed, too large, the database unavailable). The event is
     only named from a signed request (an unsigned one could name anything)."""
-    event = request.headers.get("X-GitHub-Event", "") if request.get(_SIGNED) else ""
+    event = request.headers.get(EVENT_HEADER, "") if request.get(_SIGNED) else ""
     named = event if _EVENT_NAME.match(event) else "unknown"
     metrics.delivery(named, request.get(_ACTION), request.get(_OUTCOME, "refused"))
 
@@ -66,33 +72,40 @@ async def _handle(request: web.Request) -> web.Response:
     body = await _read_capped(request, config.max_bytes)
     if body is None:
         return _error(413, f"payload larger than {config.max_bytes} bytes")
-    if not signature_is_valid(config.secret, body, request.headers.get("X-Hub-Signature-256")):
+    signatures = request.headers.getall(SIGNATURE_HEADER, [])
+    # Two signatures are refused: which one a proxy would have checked is anyone's guess.
+    if len(signatures) != 1 or not signature_is_valid(config.secret, body, signatures[0]):
         log.warning("webhook signature missing or wrong", extra=fields(remote=request.remote))
         return _error(401, "X-Hub-Signature-256 is missing or does not match the payload")
     request[_SIGNED] = True
-    event = request.headers.get("X-GitHub-Event", "")
-    delivery_id = request.headers.get("X-GitHub-Delivery", "")
-    if not _EVENT_NAME.match(event):
+    for name in (EVENT_HEADER, DELIVERY_HEADER):
+        if len(request.headers.getall(name, [])) > 1:
+            return _error(400, f"{name} header is sent more than once")
+    event = request.headers.get(EVENT_HEADER, "")
+    delivery_id = request.headers.get(DELIVERY_HEADER, "")
+    if not _EVENT_NAME.fullmatch(event):
         return _error(400, "X-GitHub-Event header is missing or malformed")
-    if not _DELIVERY_ID.match(delivery_id):
+    if not _DELIVERY_ID.fullmatch(delivery_id):
         return _error(400, "X-GitHub-Delivery header is missing or malformed")
+    if request.content_type.lower() in _FORM_TYPES:
+        return _error(
+            415,
+            f"webhooks must be sent as application/json, not {request.content_type}: "
+            "set the webhook's content type to application/json",
+        )
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return _error(400, f"payload is not valid JSON: {exc}")
-    if not isinstance(payload, dict):
-        return _error(400, "payload must be a JSON object")
-    action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    request[_ACTION] = action
+        parsed = parse_payload(body)
+    except PayloadError as exc:
+        return _error(400, str(exc))
+    payload = parsed.payload
+    request[_ACTION] = parsed.action
     with log_context(
         delivery=delivery_id,
-        installation=installation_id_of(payload),
-        repository=repository_of(payload),
+        installation=parsed.installation_id,
+        repository=parsed.repository,
         pull=_pull_number(payload),
     ):
-        response, request[_OUTCOME] = await _accept(
-            request.app[INTAKE], event, delivery_id, payload, body
-        )
+        response, request[_OUTCOME] = await _accept(request.app[INTAKE], event, delivery_id, parsed)
     return response
 
 
@@ -106,12 +119,12 @@ def _pull_number(payload: dict) -> int | None:
 
 
 async def _accept(
-    intake: Intake, event: str, delivery_id: str, payload: dict, body: bytes
+    intake: Intake, event: str, delivery_id: str, parsed: WebhookPayload
 ) -> tuple[web.Response, str]:
     """The answer, and the outcome the metrics count."""
+    payload, action = parsed.payload, parsed.action
     if event == "ping":
         return web.json_response({"msg": "pong", "zen": payload.get("zen")}, status=200), "ignored"
-    action = payload.get("action") if isinstance(payload.get("action"), str) else None
     if event not in HANDLED_EVENTS:
         log.debug("event ignored", extra=fields(event=event, action=action))
         answer = web.json_response({"status": "ignored", "event": event}, status=202)
@@ -120,10 +133,10 @@ async def _accept(
         id=delivery_id,
         event=event,
         action=action,
-        installation_id=installation_id_of(payload),
-        repository=repository_of(payload),
+        installation_id=parsed.installation_id,
+        repository=parsed.repository,
         received_at=time.time(),
-        payload=body.decode(),
+        payload=parsed.text,
     )
     try:
         outcome = await intake.accept(delivery)
