@@ -4,13 +4,15 @@ person can act on; valid files (the brief's example, both presets) come through 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 
+from app.config import validate
 from app.config.merge import merge_layers
 from app.config.model import Origin
 from app.config.presets import preset_file, presets
-from app.config.problems import ConfigInvalid
+from app.config.problems import MAX_PROBLEMS, ConfigInvalid
 from app.config.validate import parse_config_file
 from app.config.yaml_source import MAX_BYTES, MAX_NODES
 from app.engine.conditions import AllOf, AnyOf, Leaf, Not
@@ -655,3 +657,24 @@ def test_extends_a_repository_or_a_preset() -> None:
 def test_bytes_and_text_give_the_same_layer() -> None:
     text = rule("if: [draft]")
     assert parse_config_file(text, FILE) == parse_config_file(text.encode(), FILE)
+
+
+def test_rules_are_judged_only_until_more_problems_than_are_listed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    judged: list[str] = []
+    original = validate._rule
+
+    def counted(document: Any, spec: Any, path: Any) -> Any:
+        judged.append(spec.name)
+        return original(document, spec, path)
+
+    monkeypatch.setattr(validate, "_rule", counted)
+    text = "rules:\n" + "".join(f"  - {{name: r{i}, if: [lable=1]}}\n" for i in range(500))
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_config_file(text, ".paasbot.yml")
+    assert len(caught.value.problems) == MAX_PROBLEMS + 1
+    assert caught.value.problems[-1].message == (
+        f"more problems follow (only the first {MAX_PROBLEMS} are listed)"
+    )
+    assert len(judged) == MAX_PROBLEMS + 1

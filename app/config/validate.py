@@ -13,7 +13,7 @@ from app.actions.propagate import RELEASE_OPTIONS
 from app.actions.registry import OPTIONS
 from app.config.errors_text import pydantic_problem
 from app.config.model import ConfigLayer, Origin, RuleLayer
-from app.config.problems import ConfigInvalid, Problem
+from app.config.problems import MAX_PROBLEMS, ConfigInvalid, Problem
 from app.config.schema import FileSpec, RuleSpec
 from app.config.triggers import is_release_only, trigger_problem
 from app.config.yaml_source import Path, YamlDocument, load_yaml
@@ -135,6 +135,8 @@ def _rules(document: YamlDocument) -> tuple[list[RuleLayer], list[Problem]]:
     seen: dict[str, int] = {}
     listed = document.data.get("rules")
     for i, data in enumerate(listed if isinstance(listed, list) else ()):
+        if len(problems) > MAX_PROBLEMS:
+            break  # no more are listed: judging the remaining rules would be wasted work
         path: Path = ("rules", i)
         if not isinstance(data, dict):
             problems.append(document.problem(path, "a rule must be a mapping (name:, if:, do:)"))
