@@ -286,6 +286,8 @@ async def test_token_only_reaches_its_installation_repositories(
         http, "GET", world.sim.url("/repos/other/gadgets/pulls"), auth("token", token)
     )
     assert (foreign.status, foreign.body) == (404, error("Not Found", 404))
+    [tried] = world.state.requests_matching("GET", "/repos/other/gadgets/pulls")
+    assert (tried.installation_id, tried.repository) == (world.acme.id, "other/gadgets")
     cased = await call(
         http, "GET", world.sim.url("/repos/ACME/Widgets/pulls"), auth("token", token)
     )

@@ -40,6 +40,8 @@ def root_value(ctx: RequestContext) -> Json:
 
 def _repository(ctx: RequestContext, _info: GraphQLResolveInfo, owner: str, name: str) -> Json:
     repository = ctx.state.find_repository(f"{owner}/{name}")
+    if repository is not None:
+        ctx.record.repository = repository.full_name
     if repository is None or not ctx.state.token_covers(_grant(ctx), repository):
         raise Refused(
             "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."

@@ -404,6 +404,9 @@ class RecordedRequest:
     received_at: float
     status: int | None = None
     installation_id: int | None = None
+    # The repository the request named (path or GraphQL), recorded before any refusal: tests
+    # check that no installation's token was ever tried on another's repository.
+    repository: str | None = None
     fault: str | None = None
     counted: bool = False
 

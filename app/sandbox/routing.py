@@ -83,6 +83,8 @@ def authorize(route: Route, ctx: RequestContext, match_info: Mapping[str, str]) 
     if installation is not None and installation.app_id is not None:
         ACTING_APP.set(installation.app_id)  # this request's task only
     repository = _lookup_repository(ctx, match_info)
+    if repository is not None:
+        ctx.record.repository = repository.full_name
     if repository is not None and not ctx.state.token_covers(grant, repository):
         raise not_found()
     ctx.repository = repository
