@@ -17,6 +17,7 @@ from app.sandbox.actors_pulls import add_labels, comment, review
 from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
 from app.sandbox.demo import DemoStage
 from app.sandbox.ops.forks import fork_repository, open_fork_pull
+from app.sandbox.ops.pulls import PullEdit, edit_pull
 from app.sandbox.ops.statuses import statuses_for
 from tests.e2e_world import check_runs_named
 
@@ -193,6 +194,26 @@ async def test_a_merge_whose_answer_is_lost_is_not_made_twice(
             state, REPO, state.pull(REPO, pull.number).head_sha, "paasbot"
         )
         assert merged_runs, "the evaluation finished and wrote its summary"
+
+
+async def test_the_next_pr_takes_its_turn_when_the_one_ahead_is_closed_by_hand(
+    stage_for: Callable[..., Any],
+) -> None:
+    """A PR closed (or merged) without paasbot's merge leaves the queue when its closing is
+    evaluated; no push to main follows a close, so only that tells the next PR its turn came."""
+    state = world()
+    async with stage_for(state) as stage:
+        first = open_ready_pull(state, "first")
+        post_status(state, REPO, first.head_sha, "ci/build", "pending")  # waits at the head
+        second = open_ready_pull(state, "second")
+        for pull in (first, second):
+            add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+            await stage.settle()
+        assert not state.pull(REPO, second.number).merged
+        edit_pull(state, REPO, first.number, PullEdit(state="closed"), sender="alice")
+        await stage.settle()
+        assert state.pull(REPO, second.number).merged
+        assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=second.number)]
 
 
 async def test_a_fork_pr_behind_main_leaves_the_queue_with_a_note(

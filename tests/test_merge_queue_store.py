@@ -6,7 +6,13 @@ from __future__ import annotations
 from alembic import command
 
 from app.store.db import Database
-from app.store.merge_queue import join_queue, leave_queue, queue_for, queued_entry
+from app.store.merge_queue import (
+    join_queue,
+    leave_queue,
+    leave_queue_at_head,
+    queue_for,
+    queued_entry,
+)
 from app.store.migrate import alembic_config, upgrade
 from tests.test_config_generations import empty_database, run_sql, tables_of
 
@@ -70,6 +76,20 @@ async def test_leaving_the_queue(db: Database) -> None:
         assert await leave_queue(conn, REPO, 1) is False
         assert await queued_entry(conn, REPO, 1) is None
     assert await order(db) == []
+
+
+async def test_leaving_from_the_head_names_the_pr_whose_turn_it_is(db: Database) -> None:
+    for number, now in ((1, 10.0), (2, 20.0), (3, 30.0)):
+        await join(db, number, now, priority=0)
+    await join(db, 8, 5.0, priority=0, base="release")
+    async with db.transaction() as conn:
+        assert await leave_queue_at_head(conn, REPO, 2) is None  # not at the head: no turn
+        assert await leave_queue_at_head(conn, REPO, 1) == 3
+        assert await leave_queue_at_head(conn, REPO, 9) is None  # not queued
+        assert await leave_queue_at_head(conn, REPO, 3) is None  # the last one
+        assert await leave_queue_at_head(conn, REPO, 8) is None  # alone in its branch's queue
+    assert await order(db) == []
+    assert await order(db, "release") == []
 
 
 def test_the_migration_creates_and_drops_the_queue(empty_database: str) -> None:

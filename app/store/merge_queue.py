@@ -96,6 +96,21 @@ async def leave_queue(conn: AsyncConnection, repository: str, number: int) -> bo
     return bool(result.rowcount)
 
 
+async def leave_queue_at_head(conn: AsyncConnection, repository: str, number: int) -> int | None:
+    """Removes the PR from its queue; when it was at the head, returns the PR that is now (None
+    otherwise): nothing else tells that PR its turn came when the one ahead closed without
+    paasbot's merge (merged by hand, closed, or merged by a process killed before it could
+    leave the queue)."""
+    entry = await queued_entry(conn, repository, number)
+    if entry is None:
+        return None
+    queue = await queue_for(conn, repository, entry.base_ref)
+    await leave_queue(conn, repository, number)
+    if len(queue) < 2 or queue[0].number != number:
+        return None
+    return queue[1].number
+
+
 async def queue_for(conn: AsyncConnection, repository: str, base_ref: str) -> list[QueueEntry]:
     """The queue of one base branch, first to merge first."""
     rows = await conn.execute(

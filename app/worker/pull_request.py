@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from gidgethub.abc import GitHubAPI
 
@@ -11,8 +12,9 @@ from app.engine.pull_evaluation import PullEvaluation, reuse_carried_facts, wake
 from app.engine.snapshot import PullRequestSnapshot
 from app.insights.ledger_reads import record_closed_pull, refresh_teams
 from app.routing.plan import IndexRemoval, IndexUpsert
+from app.routing.subjects import pull_request
 from app.store.deliveries import load_deliveries
-from app.store.merge_queue import leave_queue
+from app.store.merge_queue import leave_queue_at_head
 from app.store.pull_index import apply_index_changes, indexed_pull
 from app.store.pull_memory import load_memory
 from app.store.queue import Claim
@@ -20,6 +22,8 @@ from app.store.review_ledger import complete_requests
 from app.worker.context import Outcome, WorkContext
 
 CLOSING_EVENT = "pull_request.closed"
+# What wakes the PR next in a merge queue when the one ahead closed (it is no delivery).
+QUEUE_TURN_EVENT = "merge_queue"
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +51,15 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
         # whatever the rules say now.
         async with context.db.transaction() as conn:
             await complete_requests(conn, ref.repository, ref.number, (), context.now())
-            await leave_queue(conn, ref.repository, ref.number)
+            next_up = await leave_queue_at_head(conn, ref.repository, ref.number)
+            if next_up is not None:
+                await context.queue.mark(
+                    conn,
+                    pull_request(ref.installation_id, ref.repository, next_up),
+                    delivery_id=f"merge-queue:{uuid.uuid4().hex}",
+                    event=QUEUE_TURN_EVENT,
+                    action="turn",
+                )
         # The insights ledger: the closed PR as GitHub shows it, and a merged PR's first commit.
         await record_closed_pull(
             api, context.db, ref.repository, await snapshot.pull(), context.now()
