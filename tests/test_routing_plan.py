@@ -4,6 +4,7 @@ import pytest
 
 from app.routing.plan import (
     BaseLookup,
+    CoverageChange,
     HeadLookup,
     IndexRemoval,
     IndexUpsert,
@@ -306,3 +307,20 @@ def test_the_simulators_push_removing_the_config_changes_it() -> None:
     payload = build_payload(state, push, "http://sim.invalid/api/v3")
     assert payload["commits"][0]["removed"] == [".paasbot.yml"]
     assert plan("push", payload).config_changes == ["acme/widgets"]
+
+
+@pytest.mark.parametrize(
+    ("event", "example", "changes"),
+    [
+        ("installation_repositories", "added", [CoverageChange("Codertocat/Space", True)]),
+        ("installation_repositories", "removed", [CoverageChange("octocat/Hello-World", False)]),
+        ("installation", "created", [CoverageChange("Codertocat/Hello-World", True)]),
+        ("installation", "suspend", []),
+    ],
+)
+def test_installation_events_say_which_repositories_it_covers(
+    event: str, example: str, changes: list[CoverageChange]
+) -> None:
+    routing = plan(event, webhook_example(event, example))
+    assert routing.coverage == changes
+    assert [ref.kind for ref in routing.subjects] == [SubjectKind.INSTALLATION]

@@ -417,3 +417,39 @@ async def test_real_payloads_come_out_as_the_right_subjects(
     async with bot.db.reader() as conn:
         keys = set((await conn.execute(select(subjects.c.key))).scalars())
     assert keys == (_expected_keys(event, payload) if handled else set())
+
+
+def repositories_changed(action: str, full_name: str, installation: int = 7) -> dict[str, Any]:
+    payload = webhook_example("installation_repositories", "added")
+    payload["installation"]["id"] = installation
+    repository = {**payload["repositories_added"][0], "full_name": full_name}
+    payload["action"] = action
+    payload["repositories_added"] = [repository] if action == "added" else []
+    payload["repositories_removed"] = [repository] if action == "removed" else []
+    return payload
+
+
+async def pull_subjects(bot: Paasbot) -> list[str]:
+    async with bot.db.reader() as conn:
+        keys = await conn.scalars(select(subjects.c.key).where(subjects.c.kind == "pull_request"))
+        return list(keys)
+
+
+async def test_a_delivery_for_a_repository_the_installation_lost_routes_to_nothing(
+    client: TestClient, bot: Paasbot
+) -> None:
+    repository = "Codertocat/Hello-World"
+    await post(
+        client, "installation_repositories", repositories_changed("removed", repository), "r-1"
+    )
+    assert (await post(client, "pull_request", pr_opened(1), "late-1")).status == 202
+    await bot.intake.settle()
+    assert await pull_subjects(bot) == []
+    # Another installation still covering a repository of that name is not concerned.
+    await post(client, "pull_request", pr_opened(2, installation=8), "other-1")
+    await post(
+        client, "installation_repositories", repositories_changed("added", repository), "a-1"
+    )
+    await post(client, "pull_request", pr_opened(3), "after-1")
+    await bot.intake.settle()
+    assert sorted(await pull_subjects(bot)) == [f"{repository}#2", f"{repository}#3"]

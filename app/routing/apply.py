@@ -23,6 +23,7 @@ from app.store.pull_index import (
     synced_at,
 )
 from app.store.queue import EventLink, WorkQueue
+from app.store.uncovered import apply_coverage, is_uncovered
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,14 @@ class Router:
         """Marks every subject the delivery concerns; the event links are appended to `links`
         for the caller to insert in one statement. Returns the subjects."""
         now = self.queue.clock()
+        if plan.installation_id is not None:
+            if plan.coverage:
+                await apply_coverage(conn, plan.installation_id, plan.coverage, now)
+            elif plan.repository is not None and await is_uncovered(
+                conn, plan.installation_id, plan.repository
+            ):
+                log.info("delivery for a repository the installation no longer covers; ignored")
+                return []
         await apply_index_changes(conn, plan.installation_id, plan.index_changes, now)
         if plan.config_changes:
             await bump_generations(conn, plan.config_changes, now)

@@ -70,6 +70,14 @@ class BaseLookup:
 Lookup = HeadLookup | BaseLookup
 
 
+@dataclass(frozen=True)
+class CoverageChange:
+    """A repository the installation gained (`covered`) or lost, as its events say."""
+
+    repository: str
+    covered: bool
+
+
 @dataclass
 class RoutingPlan:
     installation_id: int | None
@@ -84,6 +92,8 @@ class RoutingPlan:
     default_branch_pushes: list[str] = field(default_factory=list)
     # What the ledger of delivery insights keeps of the delivery (app/store/ledger.py).
     ledger: list[Fact] = field(default_factory=list)
+    # Repositories the installation gained or lost (installation, installation_repositories).
+    coverage: list[CoverageChange] = field(default_factory=list)
 
 
 def installation_id_of(payload: dict[str, Any]) -> int | None:
@@ -232,9 +242,24 @@ def _release(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
         )
 
 
-def _installation(plan: RoutingPlan, _payload: dict[str, Any], _app_id: int) -> None:
-    if plan.installation_id is not None:
-        plan.subjects.append(SubjectRef(SubjectKind.INSTALLATION, plan.installation_id))
+def _installation(plan: RoutingPlan, payload: dict[str, Any], _app_id: int) -> None:
+    if plan.installation_id is None:
+        return
+    plan.subjects.append(SubjectRef(SubjectKind.INSTALLATION, plan.installation_id))
+    gained = "repositories" if payload.get("action") == "created" else "repositories_added"
+    for key, covered in ((gained, True), ("repositories_removed", False)):
+        for name in _full_names(payload.get(key)):
+            plan.coverage.append(CoverageChange(name, covered))
+
+
+def _full_names(repositories: Any) -> list[str]:
+    if not isinstance(repositories, list):
+        return []
+    return [
+        r["full_name"]
+        for r in repositories
+        if isinstance(r, dict) and isinstance(r.get("full_name"), str)
+    ]
 
 
 def _index_upsert(repository: str, pull: dict[str, Any]) -> IndexUpsert | None:

@@ -183,6 +183,16 @@ installations = Table(
     Column("updated_at", Double, nullable=False),
 )
 
+# Repositories an installation no longer covers (installation_repositories.removed): a late
+# delivery for one routes to nothing, so its token is never used there. Lower-case names.
+uncovered_repositories = Table(
+    "uncovered_repositories",
+    metadata,
+    Column("installation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("repository", String(256), primary_key=True),
+    Column("removed_at", Double, nullable=False),
+)
+
 # Bumped when a push to a repository's default branch touches its `.paasbot.yml`: a cached
 # configuration that read an older generation of any of its files is read again.
 config_generations = Table(
