@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from app.insights.ledger_facts import DeploymentFact, PullFact
 from app.reports.tokens import upload_token
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import add_collaborator, post_status
+from app.sandbox.demo import start_github, start_paasbot
 from app.sandbox.oidc import ActionsOidc
 from app.service import Paasbot
+from app.store.ledger import record_action, record_facts, replace_teams
 from app.store.tables import reports, subject_events, subjects
+from app.store.web_sessions import SESSION_TTL_SECONDS, create_session
 from app.web.server import create_web_app
 from tests.e2e_world import upload_report
 from tests.helpers import FakeClock, make_settings
@@ -294,3 +300,224 @@ def test_the_two_organisations_fixture_names_the_same_repository_twice(
     """The OIDC cases above rely on acme/api and globex/api being distinct installations'."""
     acme, globex = (owner_installation(simulator_state, f"{o}/api") for o in ("acme", "globex"))
     assert acme is not None and globex is not None and acme != globex
+
+
+# --- the dashboard and its JSON API -------------------------------------------------------------
+
+INSIGHTS_TOKEN = "insights-read-only-token-0123456789"
+DAY = 86400.0
+
+
+def dashboard_world() -> SimulatedGitHub:
+    """alice can read acme/web, not acme/secret; both are the installation's."""
+    state = SimulatedGitHub(app_id=1, app_slug="paasbot")
+    installation = state.add_installation("acme")
+    state.add_repository(installation, "web")
+    state.add_repository(installation, "secret")
+    add_collaborator(state, "acme/web", "alice", "read")
+    state.web_user = "alice"
+    return state
+
+
+async def seed_ledger(bot: Paasbot) -> None:
+    """acme/web: 2 merged PRs, 1 action. acme/secret: 3 merged PRs, 4 production deployments, 5
+    actions. Teams: platform (both), vault (acme/secret only)."""
+    now = time.time()
+    facts: list[Any] = []
+    for repository, merged in (("acme/web", 2), ("acme/secret", 3)):
+        facts += [
+            PullFact(repository, n, "main", now - 5 * DAY, now - DAY, False, merged_at=now - DAY)
+            for n in range(1, merged + 1)
+        ]
+    facts += [
+        DeploymentFact("acme/secret", n, n, "production", "c" * 40, "success", now - DAY)
+        for n in range(1, 5)
+    ]
+    async with bot.db.transaction() as conn:
+        await record_facts(conn, facts, now)
+        for repository, actions in (("acme/web", 1), ("acme/secret", 5)):
+            for _ in range(actions):
+                await record_action(
+                    conn, repository=repository, action="label", outcome="done", at=now - DAY
+                )
+        await replace_teams(conn, "acme/web", {"platform": "push"}, now)
+        await replace_teams(conn, "acme/secret", {"platform": "push", "vault": "admin"}, now)
+
+
+@pytest.fixture
+async def dashboard(sqlite_url: str) -> AsyncIterator[Any]:
+    """Authorization is decided before the database is read: SQLite is enough, except for the
+    figures themselves (`dashboard_on_both`)."""
+    async with running_dashboard(sqlite_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def dashboard_on_both(database_url: str) -> AsyncIterator[Any]:
+    async with running_dashboard(database_url) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_dashboard(database_url: str) -> AsyncIterator[Any]:
+    state = dashboard_world()
+    github = await start_github(state)
+    env = {
+        "APP_ID": "1",
+        "PRIVATE_KEY": state.private_key_pem,
+        "WEBHOOK_SECRET": github.dispatcher.secret,
+        "GITHUB_CLIENT_ID": state.client_id,
+        "GITHUB_CLIENT_SECRET": state.client_secret,
+        "INSIGHTS_TOKEN": INSIGHTS_TOKEN,
+    }
+    running = await start_paasbot(github, database_url, env=env)
+    try:
+        await seed_ledger(running.bot)
+        yield running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def log_in(browser: aiohttp.ClientSession, dashboard: Any) -> str:
+    """Logs alice in through the simulator's OAuth; returns her session cookie's value."""
+    response = await browser.get(dashboard.paasbot_url + "/insights")
+    assert response.status == 200, await response.text()
+    [cookie] = [c for c in browser.cookie_jar if c.key == "paasbot_session"]
+    return cookie.value
+
+
+async def api(
+    http: aiohttp.ClientSession, dashboard: Any, query: str = "", **headers: str
+) -> tuple[int, Any]:
+    async with http.get(dashboard.paasbot_url + "/api/insights" + query, headers=headers) as got:
+        return got.status, await got.json()
+
+
+def merged(figures: dict[str, Any]) -> int:
+    return int(figures["merge_time"]["all"]["count"])
+
+
+async def test_an_organisation_total_counts_only_what_the_user_can_see(
+    browser: aiohttp.ClientSession, dashboard_on_both: Any
+) -> None:
+    dashboard = dashboard_on_both
+    status, everything = await api(browser, dashboard, Authorization=f"Bearer {INSIGHTS_TOKEN}")
+    # The ledger does hold acme/secret's figures.
+    assert status == 200 and merged(everything) == 5
+    assert everything["delivery"]["deployment_frequency"]["count"] == 4
+    await log_in(browser, dashboard)
+
+    status, mine = await api(browser, dashboard)
+    _, team = await api(browser, dashboard, "?team=platform")
+    page = await (await browser.get(dashboard.paasbot_url + "/insights")).text()
+
+    assert status == 200 and mine["scope"]["repositories"] == ["acme/web"]
+    assert merged(mine) == 2 and mine["bot_work"]["total"] == 1
+    assert mine["delivery"]["deployment_frequency"]["count"] == 0
+    assert team["scope"]["repositories"] == ["acme/web"] and merged(team) == 2
+    assert "acme/secret" not in page and "vault" not in page
+
+
+GUESSES = {
+    "exact": "?repository=acme/secret",
+    "upper-case": "?repository=ACME/SECRET",
+    "mixed-case-and-spaces": "?repository=%20Acme/Secret%20",
+    "trailing-slash": "?repository=acme/secret/",
+    "encoded-slash": "?repository=acme%2Fsecret",
+    "dot-dot": "?repository=acme/web/../secret",
+    "sql-wildcard": "?repository=acme/%25",
+    "sql-quote": "?repository=acme/secret'%20OR%20'1'='1",
+    "list": "?repository=acme/web,acme/secret",
+    "nul": "?repository=acme/secret%00",
+    "hidden-team": "?team=vault",
+    "team-and-hidden-repository": "?team=platform&repository=acme/secret",
+    "upper-case-team": "?team=VAULT",
+}
+
+
+async def test_a_guessed_repository_or_team_shows_nothing(
+    browser: aiohttp.ClientSession, dashboard: Any
+) -> None:
+    """Every guess from one login (a login is an OAuth round trip)."""
+    await log_in(browser, dashboard)
+    shown = {}
+    for name, query in GUESSES.items():
+        status, body = await api(browser, dashboard, query)
+        page = await browser.get(dashboard.paasbot_url + "/insights" + query)
+        text = (await page.text()).lower()
+        leaked = "vault" in text and "vault" not in query.lower()
+        if (status, page.status, set(body), leaked) != (404, 404, {"message"}, False):
+            shown[name] = (status, page.status, body)
+    assert not shown
+
+
+async def test_a_repeated_parameter_takes_the_first_and_still_only_what_is_visible(
+    browser: aiohttp.ClientSession, dashboard: Any
+) -> None:
+    await log_in(browser, dashboard)
+    status, body = await api(browser, dashboard, "?repository=acme/web&repository=acme/secret")
+    assert status == 200 and body["scope"]["repositories"] == ["acme/web"] and merged(body) == 2
+    status, body = await api(browser, dashboard, "?repository=acme/secret&repository=acme/web")
+    assert status == 404
+
+
+async def test_a_session_is_not_usable_after_logout(
+    browser: aiohttp.ClientSession, dashboard: Any
+) -> None:
+    session_id = await log_in(browser, dashboard)
+    await browser.post(dashboard.paasbot_url + "/logout")
+    async with aiohttp.ClientSession() as replay:
+        status, body = await api(replay, dashboard, "", Cookie=f"paasbot_session={session_id}")
+        page = await replay.get(
+            dashboard.paasbot_url + "/insights",
+            headers={"Cookie": f"paasbot_session={session_id}"},
+            allow_redirects=False,
+        )
+    assert status == 401 and "/login" in body["message"]
+    assert page.status == 302 and page.headers["Location"].startswith("/login")
+
+
+async def test_an_expired_session_is_refused(dashboard: Any) -> None:
+    async with dashboard.bot.db.transaction() as conn:
+        expired = await create_session(
+            conn, "alice", {"acme/web"}, time.time() - SESSION_TTL_SECONDS - 1
+        )
+    async with aiohttp.ClientSession() as http:
+        status, body = await api(http, dashboard, "", Cookie=f"paasbot_session={expired}")
+    assert status == 401 and "/login" in body["message"]
+
+
+def _bearer_variants() -> dict[str, dict[str, str]]:
+    return {
+        "upper-case-token": {"Authorization": f"Bearer {INSIGHTS_TOKEN.upper()}"},
+        "token-prefix": {"Authorization": f"Bearer {INSIGHTS_TOKEN[:-1]}"},
+        "token-and-more": {"Authorization": f"Bearer {INSIGHTS_TOKEN}x"},
+        "basic-scheme": {"Authorization": f"Basic {INSIGHTS_TOKEN}"},
+        "token-scheme": {"Authorization": f"token {INSIGHTS_TOKEN}"},
+        "empty-bearer": {"Authorization": "Bearer "},
+        "forged-cookie": {"Cookie": "paasbot_session=" + "A" * 43},
+    }
+
+
+async def test_wrong_credentials_are_a_401(dashboard: Any) -> None:
+    answers = {}
+    async with aiohttp.ClientSession() as http:
+        for name, headers in _bearer_variants().items():
+            status, body = await api(http, dashboard, "", **headers)
+            answers[name] = (status, set(body), INSIGHTS_TOKEN in body["message"])
+    assert answers == {name: (401, {"message"}, False) for name in _bearer_variants()}
+
+
+async def test_a_session_id_is_no_bearer_token(
+    browser: aiohttp.ClientSession, dashboard: Any
+) -> None:
+    session_id = await log_in(browser, dashboard)
+    async with aiohttp.ClientSession() as http:
+        status, _ = await api(http, dashboard, "", Authorization=f"Bearer {session_id}")
+    assert status == 401
