@@ -54,6 +54,9 @@ BENCHMARKS = [
     # Issue 12's figure 6: the trace against 1, 2 and 4 paasbot processes on one PostgreSQL
     # database (bench/scale.py); says "not measured" without PostgreSQL.
     "scale",
+    # Issue 13: kill -9 of paasbot processes during the trace, on SQLite (restarted) and on
+    # PostgreSQL (a second replica takes over): nothing lost, nothing done twice (bench/kill.py).
+    "kill",
 ]
 # Sizes for a listed module that has no SIZES of its own (its own win once it has them); only the
 # parameters its `measure` accepts are passed.

@@ -1,0 +1,241 @@
+"""Where and when bench/kill.py kills a paasbot process: a seeded plan of kill points, and the
+killer that carries it out during the trace's settles and records what each kill interrupted.
+
+A kill point is a tick of the trace, a delay after that tick's events started to be delivered, a
+victim (any live process; the only one on SQLite) and a way:
+- `timed`: SIGKILL at the delay, whatever the process is doing then;
+- `on-write`: armed at the delay, SIGKILL when the victim's next write (a non-GET API request)
+  has been applied by the simulator and before its answer goes back: the write is done, the
+  process never learns it;
+- `on-merge`: the same for its next `PUT .../merge`.
+An armed kill whose write does not come within ARMED_WAIT_SECONDS fires anyway.
+
+After a kill, on SQLite the process is started again at once (nothing works until it is back); on
+PostgreSQL it stays dead until the next tick, so the other replica must take its leased subjects
+over, and it is restarted before a kill point that would otherwise leave no process alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.store.db import Database
+from app.store.tables import subjects
+from bench.scale import Process, Simulator, start_process, wait_ready
+
+WAYS = ("timed", "on-write", "on-merge")
+WAY_WEIGHTS = (0.5, 0.35, 0.15)
+# Most of a tick's work (deliveries, evaluations, their writes) happens in its first second here.
+KILL_WINDOW_SECONDS = 1.0
+ARMED_WAIT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    tick: int
+    delay: float
+    way: str
+
+
+@dataclass
+class Kill:
+    """One kill as it happened: what the victim had under way at that instant."""
+
+    point: KillPoint
+    victim: int
+    pid: int
+    at: float
+    requests: list[str]  # its API requests in flight ("METHOD path")
+    delivery: str | None  # the delivery being posted to it
+    leases: list[str]  # subjects it held a lease on (mid-evaluation)
+    fell_back: bool = False  # an armed kill whose write did not come
+
+    @property
+    def mid_request(self) -> bool:
+        return bool(self.requests) or self.delivery is not None
+
+    @property
+    def mid_evaluation(self) -> bool:
+        return bool(self.leases)
+
+    @property
+    def mid_merge(self) -> bool:
+        return any(r.startswith("PUT ") and r.endswith("/merge") for r in self.requests)
+
+    def line(self) -> str:
+        what = [f"{len(self.requests)} request(s) {self.requests[:3]}"] if self.requests else []
+        what += ["a delivery"] if self.delivery else []
+        what += [f"leases {self.leases[:3]}"] if self.leases else []
+        way = self.point.way + (" (fell back)" if self.fell_back else "")
+        return (
+            f"tick {self.point.tick} +{self.point.delay:.2f} s {way}: process {self.victim}"
+            f" (pid {self.pid}) during {', '.join(what) or 'nothing'}"
+        )
+
+
+def plan_kills(count: int, ticks: int, rng: random.Random) -> list[KillPoint]:
+    """`count` kill points over ticks 0..ticks-1 (several may share a tick), in order."""
+    points = [
+        KillPoint(
+            rng.randrange(max(ticks, 1)),
+            round(rng.uniform(0.0, KILL_WINDOW_SECONDS), 3),
+            rng.choices(WAYS, WAY_WEIGHTS)[0],
+        )
+        for _ in range(count)
+    ]
+    return sorted(points, key=lambda p: (p.tick, p.delay))
+
+
+@dataclass
+class Launcher:
+    """Starts process `index` again on its port, as it was first started."""
+
+    simulator: Simulator
+    database_url: str
+    coalesce: float
+    folder: Path
+    env: dict[str, str]
+    arguments: list[str]
+
+    def start(self, index: int, port: int | None = None) -> Process:
+        return start_process(
+            index,
+            self.simulator,
+            self.database_url,
+            self.coalesce,
+            self.folder,
+            port=port,
+            env=self.env,
+            arguments=self.arguments,
+        )
+
+
+@dataclass
+class Killer:
+    """Carries out the plan during the settles of the ticks it names (see the module's doc)."""
+
+    processes: list[Process]
+    launcher: Launcher
+    db: Database
+    plan: Sequence[KillPoint]
+    rng: random.Random
+    restart_at_once: bool  # SQLite: one process, back at once
+    kills: list[Kill] = field(default_factory=list)
+    restarts: int = 0
+    _armed: tuple[int, KillPoint, asyncio.Future[None]] | None = None
+
+    def __post_init__(self) -> None:
+        self.launcher.simulator.on_write = self._on_write
+
+    def alive(self) -> list[Process]:
+        return [p for p in self.processes if p.popen.poll() is None]
+
+    async def restart_dead(self) -> None:
+        dead = [p for p in self.processes if p.popen.poll() is not None]
+        for process in dead:
+            self.processes[process.index] = self.launcher.start(process.index, process.port)
+            self.restarts += 1
+        await wait_ready([self.processes[p.index] for p in dead])
+
+    def settle_with_kills(
+        self, settle: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
+        """`settle` for play_ticks: the first call is the one before the trace, then one per tick;
+        a tick with kill points settles while they happen, then settles again."""
+        calls = iter(range(-1, 1 << 30))
+
+        async def settle_tick() -> None:
+            tick = next(calls)
+            if not self.restart_at_once:
+                await self.restart_dead()
+            points = [p for p in self.plan if p.tick == tick]
+            if not points:
+                await settle()
+                return
+            killing = asyncio.create_task(self._kill_all(points))
+            try:
+                await settle()
+            finally:
+                await killing
+            await settle()
+
+        return settle_tick
+
+    async def _kill_all(self, points: Sequence[KillPoint]) -> None:
+        started = time.monotonic()
+        for point in points:
+            await asyncio.sleep(max(0.0, started + point.delay - time.monotonic()))
+            if len(self.alive()) < 2 and not self.restart_at_once:
+                await self.restart_dead()
+            if not self.alive():
+                await self.restart_dead()
+            victim = self.rng.choice(self.alive())
+            await self._kill(point, victim)
+            if self.restart_at_once:
+                await self.restart_dead()
+
+    async def _kill(self, point: KillPoint, victim: Process) -> None:
+        fell_back = False
+        if point.way != "timed":
+            loop = asyncio.get_running_loop()
+            fired: asyncio.Future[None] = loop.create_future()
+            self._armed = (victim.index, point, fired)
+            try:
+                await asyncio.wait_for(asyncio.shield(fired), ARMED_WAIT_SECONDS)
+            except TimeoutError:
+                fell_back = True
+            finally:
+                self._armed = None
+        if not fell_back and point.way != "timed":
+            kill = self.kills[-1]  # recorded by _on_write at the instant it killed
+        else:
+            kill = self._record(point, victim)
+            os.kill(victim.popen.pid, signal.SIGKILL)
+        kill.fell_back = fell_back
+        victim.popen.wait()
+        kill.leases = await self._leases_of(victim.popen.pid)
+
+    def _on_write(self, process: int, method: str, path: str) -> None:
+        if self._armed is None:
+            return
+        index, point, fired = self._armed
+        if process != index or fired.done():
+            return
+        if point.way == "on-merge" and not (method == "PUT" and path.endswith("/merge")):
+            return
+        victim = self.processes[index]
+        self._record(point, victim)
+        os.kill(victim.popen.pid, signal.SIGKILL)
+        fired.set_result(None)
+
+    def _record(self, point: KillPoint, victim: Process) -> Kill:
+        simulator = self.launcher.simulator
+        kill = Kill(
+            point,
+            victim.index,
+            victim.popen.pid,
+            time.time(),
+            list(simulator.in_flight.get(victim.index, ())),
+            simulator.delivering.get(victim.index),
+            [],
+        )
+        self.kills.append(kill)
+        return kill
+
+    async def _leases_of(self, pid: int) -> list[str]:
+        """Subjects whose lease a worker of `pid` held (its workers are named host:pid/n)."""
+        c = subjects.c
+        async with self.db.reader() as conn:
+            rows = await conn.execute(
+                select(c.key).where(c.lease_owner.like(f"%:{pid}/%"), c.lease_until.is_not(None))
+            )
+        return [str(key) for key in rows.scalars()]
