@@ -170,6 +170,23 @@ async def test_a_long_secondary_rate_limit_reschedules(
     assert reschedule.value.at == pytest.approx(clock.now + 120)
 
 
+async def test_a_secondary_rate_limit_holds_every_call_of_the_installation_until_it_ends(
+    github: GitHubApp, simulator: Simulator, clock: FakeClock
+) -> None:
+    await get_pull(github, simulator)
+    simulator.state.faults.queue(Fault.secondary_rate_limit(retry_after=120))
+    with pytest.raises(RescheduleRequired):
+        await get_pull(github, simulator)
+    sent = len(simulator.state.requests)
+    api = github.installation(installation_id(simulator))
+    with pytest.raises(RescheduleRequired) as held:
+        await api.getitem("/repos/{+repository}", url_vars={"repository": "acme/api"})
+    assert held.value.at == pytest.approx(clock.now + 120)
+    assert len(simulator.state.requests) == sent, "nothing sent while GitHub asked to wait"
+    clock.advance(121)
+    assert (await get_pull(github, simulator))["number"] == 1
+
+
 async def test_a_spent_primary_limit_reschedules_until_the_reset(
     github: GitHubApp, simulator: Simulator, clock: FakeClock
 ) -> None:

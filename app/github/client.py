@@ -25,6 +25,7 @@ from app.logs import fields
 log = logging.getLogger(__name__)
 USER_AGENT = "paasbot"
 _READ_METHODS = frozenset({"GET", "HEAD"})
+SLOWED_DOWN = "GitHub asked to slow down (secondary rate limit)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class InstrumentedAPI(gidgethub.aiohttp.GitHubAPI):
         self._policy = policy
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._clock = clock
+        # GitHub's secondary rate limit holds for every call made with this token, not only the
+        # one it refused: until then no call goes (see `manage_rate_limit`).
+        self._slowed_until = 0.0
 
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
@@ -114,13 +118,22 @@ class InstrumentedAPI(gidgethub.aiohttp.GitHubAPI):
         wait = _secondary_wait(exception)
         if wait is None:
             return False
+        self._slowed_until = max(self._slowed_until, self._clock() + wait)
         if wait > self._policy.max_inline_wait_seconds or attempt >= 3:
-            raise RescheduleRequired(
-                self._clock() + wait, "GitHub asked to slow down (secondary rate limit)"
-            )
+            raise RescheduleRequired(self._slowed_until, SLOWED_DOWN)
         log.warning("secondary rate limit; waiting", extra=fields(seconds=wait))
         await asyncio.sleep(wait)
         return True
+
+    async def manage_rate_limit(self, *, method: str, url: str) -> None:
+        """Before each call: while a secondary rate limit holds, wait for its end (short) or
+        put the subject back until then."""
+        wait = self._slowed_until - self._clock()
+        if wait <= 0:
+            return
+        if wait > self._policy.max_inline_wait_seconds:
+            raise RescheduleRequired(self._slowed_until, SLOWED_DOWN)
+        await asyncio.sleep(wait)
 
 
 class InstallationAPI(InstrumentedAPI):
@@ -148,6 +161,7 @@ class InstallationAPI(InstrumentedAPI):
         return status, response_headers, data
 
     async def manage_rate_limit(self, *, method: str, url: str) -> None:
+        await super().manage_rate_limit(method=method, url=url)
         limit = self.rate_limit
         if limit is None or limit.remaining > self._policy.rate_limit_reserve:
             return

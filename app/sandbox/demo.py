@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from app.bumps.release_summary import CHECK_NAME as PROPAGATE_CHECK
+from app.github.client import ClientPolicy
 from app.reports import ci_env
 from app.reports.upload import OidcCredential, id_token
 from app.sandbox.context import API_PREFIX
@@ -203,6 +204,7 @@ async def start_paasbot(
     coalesce_seconds: float = 0.2,
     queue_policy: QueuePolicy | None = None,
     insights_token: str | None = None,
+    client_policy: ClientPolicy | None = None,
 ) -> DemoStage:
     """paasbot on the address `github` reserved for it, talking to the simulator.
 
@@ -210,7 +212,8 @@ async def start_paasbot(
     register` wrote: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET), with those settings, except that
     GHE_HOST and GHE_PROTOCOL point at the simulator and DATABASE_URL is `database_url`
     (COALESCE_SECONDS and LOG_LEVEL default to the stage's unless `env` sets them).
-    `insights_token`: INSIGHTS_TOKEN, the read-only bearer token of `/api/insights`."""
+    `insights_token`: INSIGHTS_TOKEN, the read-only bearer token of `/api/insights`.
+    `client_policy`: the GitHub client's timeouts and retries (the fault tests shorten them)."""
     await upgrade_in_thread(database_url)
     stage_defaults = {"COALESCE_SECONDS": str(coalesce_seconds), "LOG_LEVEL": "warning"}
     if insights_token is not None:
@@ -232,7 +235,7 @@ async def start_paasbot(
             "DATABASE_URL": database_url,
         }
     )
-    bot = Paasbot(settings, queue_policy=queue_policy)
+    bot = Paasbot(settings, queue_policy=queue_policy, client_policy=client_policy)
     paasbot_runner = await _serve(github.paasbot_socket, create_web_app(bot))
     return DemoStage(
         github.state,
@@ -256,6 +259,7 @@ async def start_stage(
     conformance: ConformanceChecker | None = None,
     env: Mapping[str, str] | None = None,
     insights_token: str | None = None,
+    client_policy: ClientPolicy | None = None,
 ) -> DemoStage:
     """The simulator (sending signed webhooks) and paasbot (talking to the simulator's API), both
     served on loopback. Used by the demo and by the end-to-end tests. `env`: paasbot's settings
@@ -269,6 +273,7 @@ async def start_stage(
             coalesce_seconds=coalesce_seconds,
             queue_policy=queue_policy,
             insights_token=insights_token,
+            client_policy=client_policy,
         )
     except BaseException:
         await github.close()
