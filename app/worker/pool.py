@@ -106,41 +106,50 @@ class WorkerPool:
             pull=claim.ref.number,
         ):
             try:
-                outcome = await self._run_leased(claim)
-            except RescheduleRequired as exc:
-                result = "rescheduled"
-                await self.context.queue.reschedule(
-                    claim, exc.at, exc.reason, api_calls=tally.calls
-                )
-                log.warning("subject rescheduled", extra=fields(reason=exc.reason, until=exc.at))
-            except LeaseLost:
-                result = "lease_lost"
-                log.error("lease lost during evaluation; another worker has the subject")
-            except Exception as exc:
-                retry_at = await self.context.queue.fail(
-                    claim, f"{type(exc).__name__}: {exc}", api_calls=tally.calls
-                )
-                log.exception(
-                    "evaluation failed", extra=fields(retry_at=retry_at, attempt=claim.attempts + 1)
-                )
-            else:
-                result = outcome.status
-                done = await self.context.queue.complete(
-                    claim, outcome=outcome.status, api_calls=tally.calls, detail=outcome.detail
-                )
-                log.info(
-                    "evaluation finished",
-                    extra=fields(
-                        outcome=outcome.status,
-                        events=len(claim.events),
-                        api_calls=tally.calls,
-                        recorded=done,
-                    ),
-                )
+                result = await self._process_and_record(claim, tally)
+            except Exception:
+                # The database went away before the outcome was recorded: the subject keeps its
+                # claim until the lease runs out, then it is taken again (no work is lost).
+                log.exception("recording the outcome failed; retried when the lease runs out")
             if self.metrics is not None:
                 elapsed = time.monotonic() - started
                 self.metrics.evaluation(claim.ref.kind.value, result, elapsed)
             await self._flush_counts()
+
+    async def _process_and_record(self, claim: Claim, tally: CallTally) -> str:
+        """Runs the subject and records its outcome (in the database); returns the outcome."""
+        result = "failed"
+        try:
+            outcome = await self._run_leased(claim)
+        except RescheduleRequired as exc:
+            result = "rescheduled"
+            await self.context.queue.reschedule(claim, exc.at, exc.reason, api_calls=tally.calls)
+            log.warning("subject rescheduled", extra=fields(reason=exc.reason, until=exc.at))
+        except LeaseLost:
+            result = "lease_lost"
+            log.error("lease lost during evaluation; another worker has the subject")
+        except Exception as exc:
+            retry_at = await self.context.queue.fail(
+                claim, f"{type(exc).__name__}: {exc}", api_calls=tally.calls
+            )
+            log.exception(
+                "evaluation failed", extra=fields(retry_at=retry_at, attempt=claim.attempts + 1)
+            )
+        else:
+            result = outcome.status
+            done = await self.context.queue.complete(
+                claim, outcome=outcome.status, api_calls=tally.calls, detail=outcome.detail
+            )
+            log.info(
+                "evaluation finished",
+                extra=fields(
+                    outcome=outcome.status,
+                    events=len(claim.events),
+                    api_calls=tally.calls,
+                    recorded=done,
+                ),
+            )
+        return result
 
     async def _run_leased(self, claim: Claim) -> Outcome:
         handler = self.handlers.get(claim.ref.kind)
@@ -163,7 +172,14 @@ class WorkerPool:
         interval = self.context.queue.policy.lease_seconds / 3
         while not work.done():
             await asyncio.sleep(interval)
-            if not await self.context.queue.renew(claim):
+            try:
+                renewed = await self.context.queue.renew(claim)
+            except Exception as exc:
+                # The database is unreachable: the work goes on; a lease that ran out meanwhile
+                # is seen at the next renewal, once the database is back.
+                log.warning("lease renewal failed", extra=fields(reason=type(exc).__name__))
+                continue
+            if not renewed:
                 work.cancel()
                 return False
         return True

@@ -5,7 +5,7 @@ every webhook against GitHub's payload schemas."""
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -54,8 +54,15 @@ async def checked_github(
     assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
 
 
-async def start_bot(github: GitHubStage, database_url: str, **settings: str) -> DemoStage:
-    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05)
+async def start_bot(
+    github: GitHubStage,
+    database_url: str,
+    *,
+    queue: Mapping[str, float] | None = None,
+    **settings: str,
+) -> DemoStage:
+    """paasbot as the built-in app; `queue` changes its queue's policy, `settings` its env."""
+    policy = QueuePolicy(coalesce_seconds=0.5, backoff_base_seconds=0.05, **(queue or {}))
     return await start_paasbot(
         github, database_url, env=bot_env(github, **settings), queue_policy=policy
     )
@@ -63,9 +70,13 @@ async def start_bot(github: GitHubStage, database_url: str, **settings: str) -> 
 
 @asynccontextmanager
 async def running_bot(
-    github: GitHubStage, database_url: str, **settings: str
+    github: GitHubStage,
+    database_url: str,
+    *,
+    queue: Mapping[str, float] | None = None,
+    **settings: str,
 ) -> AsyncIterator[DemoStage]:
-    stage = await start_bot(github, database_url, **settings)
+    stage = await start_bot(github, database_url, queue=queue, **settings)
     try:
         yield stage
     finally:
