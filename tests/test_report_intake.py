@@ -328,3 +328,18 @@ def test_report_max_bytes_setting(private_key: str) -> None:
     for bad in ("0", "-5", "50MB"):
         with pytest.raises(SettingsError, match="REPORT_MAX_BYTES must be a positive whole number"):
             load_settings({**env, "REPORT_MAX_BYTES": bad})
+
+
+@pytest.mark.parametrize("field", ["kind", "name"])
+async def test_an_oversized_form_field_is_named(
+    client: TestClient, bot: Paasbot, field: str
+) -> None:
+    form = FormData()
+    form.add_field(field, "x" * 2000)
+    form.add_field("file", b"x.py:1:1: E501", filename="ruff.txt")
+    response = await client.post(
+        f"/api/reports/{REPO}/{SHA}", data=form, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status == 400
+    assert (await response.json())["error"] == f"the form field {field} is longer than 1024 bytes"
+    assert await count(bot, reports) == 0

@@ -220,7 +220,12 @@ async def _read_multipart(request: web.Request, max_bytes: int) -> tuple[bytes, 
         if not isinstance(part, BodyPartReader):
             raise UploadRefused(400, "nested multipart bodies are not accepted")
         if part.filename is None and part.name in ("kind", "name"):
-            value = await _collect(_part_chunks(part), _FIELD_MAX_BYTES)
+            try:
+                value = await _collect(_part_chunks(part), _FIELD_MAX_BYTES)
+            except UploadRefused:  # _collect's 413 speaks of the report's size
+                raise UploadRefused(
+                    400, f"the form field {part.name} is longer than {_FIELD_MAX_BYTES} bytes"
+                ) from None
             form[part.name] = value.decode(errors="replace").strip()
         elif part.filename is not None or part.name in ("file", "report"):
             if report is not None:
