@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +25,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.insights.ledger_facts import DeploymentFact, PullFact
 from app.reports.tokens import upload_token
@@ -32,10 +34,12 @@ from app.sandbox.actors_repos import add_collaborator, post_status
 from app.sandbox.demo import start_github, start_paasbot
 from app.sandbox.oidc import ActionsOidc
 from app.service import Paasbot
+from app.settings import secret_values
 from app.store.ledger import record_action, record_facts, replace_teams
 from app.store.tables import reports, subject_events, subjects
 from app.store.web_sessions import SESSION_TTL_SECONDS, create_session
 from app.web.server import create_web_app
+from app.web.signature import sign
 from tests.e2e_world import upload_report
 from tests.helpers import FakeClock, make_settings
 from tests.oidc_world import (  # noqa: F401 (fixtures)
@@ -521,3 +525,175 @@ async def test_a_session_id_is_no_bearer_token(
     async with aiohttp.ClientSession() as http:
         status, _ = await api(http, dashboard, "", Authorization=f"Bearer {session_id}")
     assert status == 401
+
+
+# --- error answers ------------------------------------------------------------------------------
+
+# Marks of a stack trace, SQL, or a database driver's own words.
+LEAKS = (
+    "traceback",
+    'file "',
+    "sqlalche",
+    "asyncpg",
+    "sqlite3",
+    "operationalerror",
+    "connect call failed",
+    "[sql:",
+    "select ",
+    "insert ",
+    "\\n  ",
+)
+
+
+def secret_settings(database: str, private_key: str) -> Any:
+    return make_settings(
+        database,
+        private_key,
+        webhook_max_bytes=4096,
+        report_max_bytes=4096,
+        github_client_id="Iv1.client",
+        github_client_secret="client-secret-0123456789abcdef",
+        session_secret="session-secret-0123456789abcdef",
+        metrics_token="metrics-token-0123456789abcdef",
+        insights_token=INSIGHTS_TOKEN,
+        oidc_issuer=None,
+    )
+
+
+def hidden(settings: Any, database: str) -> list[str]:
+    """What no error body may contain: every secret (the private key by its lines), the upload
+    tokens, the database's address."""
+    key_lines = [line for line in settings.private_key.splitlines() if len(line) >= 16]
+    secrets = [value for value in secret_values(settings) if value != settings.private_key]
+    tokens = [upload_token(settings.webhook_secret, r) for r in ("acme/api", "acme/web")]
+    unreachable = ("nonexistent-dir", "nobody@", "127.0.0.1:1", "('127.0.0.1', 1)")
+    return [*secrets, *key_lines, *tokens, database.split("///")[-1], *unreachable]
+
+
+def webhook(body: bytes, secret: str | None, event: str = "pull_request", **more: str) -> Any:
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": "d-1", **more}
+    headers.setdefault("Content-Type", "application/json")
+    if secret is not None:
+        headers["X-Hub-Signature-256"] = sign(secret, body)
+    return ("POST", "/api/github/webhooks", headers, body)
+
+
+def report(path: str, token: str | None, body: bytes = LCOV, **more: str) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return ("POST", f"/api/reports/{path}", {**headers, **more}, body)
+
+
+FORM = "application/x-www-form-urlencoded"
+GZIP_ENCODED = {"Content-Encoding": "gzip"}
+
+
+def refusals(settings: Any) -> dict[str, tuple[int, Any]]:
+    secret = settings.webhook_secret
+    api_token = upload_token(secret, "acme/api")
+    web_token = upload_token(secret, "acme/web")
+    bearer = {"Authorization": f"Bearer {INSIGHTS_TOKEN}"}
+    return {
+        "webhook-unsigned": (401, webhook(b"{}", None)),
+        "webhook-forged": (401, webhook(b"{}", "guess")),
+        "webhook-not-json": (400, webhook(b"{nope", secret)),
+        "webhook-utf-16": (400, webhook('{"a": 1}'.encode("utf-16"), secret)),
+        "webhook-nul-action": (400, webhook(b'{"action": "a\\u0000"}', secret)),
+        "webhook-form": (
+            415,
+            webhook(
+                b"payload=%7B%7D", secret, **{"Content-Type": "application/x-www-form-urlencoded"}
+            ),
+        ),
+        "webhook-bad-event": (400, webhook(b"{}", secret, event="../x")),
+        "webhook-too-large": (413, webhook(b" " * 5000, secret)),
+        "upload-no-token": (401, report(f"acme/api/{SHA}?kind=coverage", None)),
+        "upload-other-repository": (403, report(f"acme/api/{SHA}?kind=coverage", web_token)),
+        "upload-malformed-token": (401, report(f"acme/api/{SHA}?kind=coverage", "pbu_short")),
+        "upload-jwt-garbage": (401, report(f"acme/api/{SHA}?kind=coverage", "a.b.c")),
+        "upload-bad-kind": (400, report(f"acme/api/{SHA}?kind=secrets", api_token)),
+        "upload-bad-sha": (400, report("acme/api/HEAD?kind=coverage", api_token)),
+        "upload-bad-gzip": (
+            400,
+            report(
+                f"acme/api/{SHA}?kind=coverage",
+                api_token,
+                b"\x1f\x8bjunk",
+                **{"Content-Encoding": "gzip"},
+            ),
+        ),
+        "upload-not-a-report": (422, report(f"acme/api/{SHA}?kind=coverage", api_token, b"<x/>")),
+        "upload-too-large": (413, report(f"acme/api/{SHA}?kind=coverage", api_token, b"x" * 5000)),
+        "upload-get": (405, ("GET", f"/api/reports/acme/api/{SHA}", {}, b"")),
+        "simulate-other-repository": (
+            403,
+            ("POST", "/api/simulate/acme/web/1", {"Authorization": f"Bearer {api_token}"}, b""),
+        ),
+        "simulate-bad-number": (404, ("POST", "/api/simulate/acme/api/x", {}, b"")),
+        "insights-anonymous": (401, ("GET", "/api/insights", {}, b"")),
+        "insights-wrong-token": (401, ("GET", "/api/insights", {"Authorization": "Bearer x"}, b"")),
+        "insights-bad-days": (400, ("GET", "/api/insights?days=7%27", bearer, b"")),
+        "callback-forged-state": (400, ("GET", "/oauth/callback?code=x&state=y", {}, b"")),
+        "logout-get": (405, ("GET", "/logout", {}, b"")),
+        "metrics-anonymous": (401, ("GET", "/metrics", {}, b"")),
+        "unknown-path": (404, ("GET", "/api/../../etc/passwd", {}, b"")),
+    }
+
+
+async def test_error_answers_hold_no_secret_trace_or_sql(
+    sqlite_url: str, private_key: str, aiohttp_client: ClientFactory
+) -> None:
+    settings = secret_settings(sqlite_url, private_key)
+    client = await aiohttp_client(create_web_app(Paasbot(settings), run_workers=False))
+    answers = {}
+    for name, (_, (method, path, headers, body)) in refusals(settings).items():
+        # A connection of its own each: after a body that does not match its Content-Encoding,
+        # aiohttp answers, then closes the connection a next request would have reused.
+        closing = {**headers, "Connection": "close"}
+        response = await client.request(method, path, headers=closing, data=body)
+        answers[name] = (response.status, await response.text())
+    assert {name: status for name, (status, _) in answers.items()} == {
+        name: status for name, (status, _) in refusals(settings).items()
+    }
+    never = hidden(settings, sqlite_url)
+    leaked = {
+        name: text
+        for name, (_, text) in answers.items()
+        if any(value in text for value in never) or any(leak in text.lower() for leak in LEAKS)
+    }
+    assert not leaked
+
+
+async def test_answers_while_the_database_is_down_hold_no_trace_or_sql(
+    database_url: str, private_key: str, aiohttp_client: ClientFactory
+) -> None:
+    settings = secret_settings(database_url, private_key)
+    bot = Paasbot(settings)
+    client = await aiohttp_client(create_web_app(bot, run_workers=False))
+    await bot.db.close()
+    bot.db.engine = bot.db.read_engine = unreachable_engine(bot.db.is_postgres)
+    upload = upload_token(settings.webhook_secret, "acme/api")
+    requests = {
+        "webhook": webhook(json.dumps({"action": "opened"}).encode(), settings.webhook_secret),
+        "upload": report(f"acme/api/{SHA}?kind=coverage", upload),
+        "insights": ("GET", "/api/insights", {"Authorization": f"Bearer {INSIGHTS_TOKEN}"}, b""),
+        "dashboard": ("GET", "/insights", {"Cookie": "paasbot_session=abc"}, b""),
+        "readiness": ("GET", "/readyz", {}, b""),
+    }
+    answers = {}
+    for name, (method, path, headers, body) in requests.items():
+        response = await client.request(method, path, headers=headers, data=body)
+        answers[name] = (response.status, await response.text())
+    assert all(status >= 500 for status, _ in answers.values()), answers
+    never = hidden(settings, database_url)
+    leaked = {
+        name: text
+        for name, (_, text) in answers.items()
+        if any(value in text for value in never) or any(leak in text.lower() for leak in LEAKS)
+    }
+    assert not leaked
+
+
+def unreachable_engine(is_postgres: bool) -> Any:
+    if is_postgres:
+        return create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    return create_async_engine("sqlite+aiosqlite:////nonexistent-dir/paasbot.db")
