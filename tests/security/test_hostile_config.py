@@ -154,6 +154,7 @@ HOSTILE_FILES: list[tuple[str, str | bytes, str]] = [
     ("a back-reference", rule(r"if: ['title~=(a)\1']"), r"invalid regular expression '(a)\1'"),
     ("a lookahead", rule("if: ['title~=(?=a)a']"), "invalid regular expression '(?=a)a'"),
     ("a huge repetition", rule("if: ['title~=(a{1000}){1000}']"), "invalid repetition size"),
+    ("a pattern too large", rule(r"if: ['title~=\pL{1000}']"), "pattern too large"),
     (
         "a template reaching globals",
         rule("do: {comment: {body: '{{ cycler.__init__.__globals__ }}'}}"),
