@@ -50,7 +50,6 @@ from tests.oidc_world import (  # noqa: F401 (fixtures)
     origin_fixture,
     request_id_token,
 )
-from tests.sim_fixtures import Simulator
 
 SECRET = "It's a Secret to Everybody"
 SHA = "ab" * 20
@@ -296,14 +295,6 @@ async def test_no_installation_token_is_used_on_another_installations_repository
     accounts = {i.id: i.account for i in state.installations.values()}
     org_calls = [r for r in state.requests if r.path.startswith("/orgs/") and r.installation_id]
     assert all(r.path.split("/")[2] == accounts[r.installation_id] for r in org_calls)
-
-
-def test_the_two_organisations_fixture_names_the_same_repository_twice(
-    simulator_state: SimulatedGitHub, simulator: Simulator
-) -> None:
-    """The OIDC cases above rely on acme/api and globex/api being distinct installations'."""
-    acme, globex = (owner_installation(simulator_state, f"{o}/api") for o in ("acme", "globex"))
-    assert acme is not None and globex is not None and acme != globex
 
 
 # --- the dashboard and its JSON API -------------------------------------------------------------
