@@ -23,9 +23,13 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from packaging.version import Version
 
+from app.bumps.lockfiles import refresh_note, stale_lockfiles
 from app.bumps.manifests import EDITORS
 from app.bumps.model import Bump, ManifestError, Outcome
+from app.bumps.pep440 import allows, bump_specifier
+from app.bumps.poetry_constraints import bump_poetry_constraint, poetry_allows
 
 EXAMPLES = 120
 FUZZ = settings(
@@ -490,3 +494,71 @@ def test_the_generators_reach_edits(kind: str) -> None:
 
     run()
     assert Outcome.UPDATED in outcomes
+
+
+# The helpers the editors share, on their own: specifiers, Poetry constraints and lock files.
+
+SPEC_TEXT = st.lists(
+    st.one_of(PIP_CLAUSE, POETRY_CONSTRAINTS, st.text("<>=!~^*.,| 0123abrcpostdev+", max_size=8)),
+    max_size=3,
+).map(",".join)
+PEP440_TARGETS = st.sampled_from(VERSIONS["requirements"])
+
+
+@FUZZ
+@given(SPEC_TEXT | st.text(max_size=20), PEP440_TARGETS)
+def test_a_specifier_is_moved_or_refused(spec: str, version: str) -> None:
+    try:
+        bumped = bump_specifier(spec, version)
+    except ManifestError as error:
+        assert str(error)
+        return
+    if bumped.outcome is Outcome.UPDATED:
+        assert allows(bumped.spec, Version(version))
+    else:
+        assert bumped.spec == spec
+
+
+@FUZZ
+@given(SPEC_TEXT | st.text(max_size=20), PEP440_TARGETS)
+def test_a_poetry_constraint_is_moved_or_refused(constraint: str, version: str) -> None:
+    try:
+        bumped = bump_poetry_constraint(constraint, version)
+    except ManifestError as error:
+        assert str(error)
+        return
+    if bumped.outcome is Outcome.UPDATED:
+        assert poetry_allows(bumped.spec, version)
+    else:
+        assert bumped.spec == constraint
+
+
+LOCK_PATHS = st.lists(
+    st.builds(
+        "/".join,
+        st.lists(
+            st.sampled_from(
+                [
+                    *("", ".", "..", "a", "node_modules", "package.json", "package-lock.json"),
+                    *("yarn.lock", "go.mod", "go.sum", "pyproject.toml", "poetry.lock"),
+                    *("requirements.txt", "requirements-dev.txt", "uv.lock", "Pipfile.lock"),
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
+    max_size=8,
+)
+
+
+@FUZZ
+@given(LOCK_PATHS, LOCK_PATHS, LOCK_PATHS)
+def test_stale_lock_files_are_among_the_paths(
+    paths: list[str], edited: list[str], compiled: list[str]
+) -> None:
+    stale = stale_lockfiles(paths, edited, compiled)
+    assert stale == sorted(set(stale))
+    assert set(stale) <= set(paths) - set(edited)
+    for lockfile in stale:
+        assert lockfile in refresh_note(lockfile)
