@@ -243,3 +243,15 @@ async def test_a_request_without_a_query_or_not_json(world: World) -> None:
             400,
             "Problems parsing JSON",
         )
+
+
+async def test_another_installations_token_finds_no_node_and_is_recorded(world: World) -> None:
+    diverge(world)
+    before = world.state.pull(REPO, 1).head_sha
+    stranger = world.state.add_installation("globex")
+    token = world.state.issue_token(stranger.id).token
+    reply = await update(world, token=token)
+    assert refusal(reply)[2] == "NOT_FOUND"
+    assert world.state.pull(REPO, 1).head_sha == before
+    [tried] = world.state.requests_matching("POST", "/api/graphql")
+    assert (tried.installation_id, tried.repository) == (stranger.id, REPO)

@@ -85,11 +85,13 @@ def _update_branch(ctx: RequestContext, _info: GraphQLResolveInfo, **arguments: 
 def _pull_by_node_id(ctx: RequestContext, node_id: str) -> PullRequest:
     grant = _grant(ctx)
     for repository in ctx.state.repositories.values():
-        if not ctx.state.token_covers(grant, repository):
-            continue
         for pull in ctx.state.pulls_in(repository.full_name):
             if legacy_node_id("PullRequest", pull.id) == node_id:
-                return pull
+                # Recorded before the refusal, as for REST: a token tried on another
+                # installation's pull request shows in the record.
+                ctx.record.repository = repository.full_name
+                if ctx.state.token_covers(grant, repository):
+                    return pull
     raise Refused("NOT_FOUND", f"Could not resolve to a node with the global id of '{node_id}'.")
 
 
