@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import add_collaborator
+from app.sandbox.ops.issues import comment
 from app.service import Paasbot
 from app.store.tables import deliveries, subject_events, subjects
 from app.web.server import WEBHOOK_PATH, create_web_app
@@ -527,8 +528,9 @@ async def test_a_body_replayed_under_a_new_id_does_nothing_twice(
 ) -> None:
     """The signature covers the body, not the delivery id: whoever holds a signed body can send
     it again as a new delivery, and paasbot stores it. What bounds it: a delivery only marks its
-    subject, and an evaluation acts on the difference between GitHub's state and the rules, so
-    the replay writes nothing but, at most, the paasbot check run."""
+    subject, an evaluation acts on the difference between GitHub's state and the rules, and a
+    `/paasbot` command is answered once per comment id, so the replays write nothing but, at
+    most, the paasbot check run."""
     state = SimulatedGitHub(app_id=4242, app_slug="paasbot")
     installation = state.add_installation("acme")
     files = {".paasbot.yml": REVIEWS_AND_LABEL, "README.md": "#\n"}
@@ -539,24 +541,32 @@ async def test_a_body_replayed_under_a_new_id_does_nothing_twice(
         pull = state.open_pull("acme/shop", "A change", head_ref="feature")
         await stage.settle()
         assert "seen" in state.pull("acme/shop", pull.number).labels
-        [opened] = [
+        comment(state, "acme/shop", pull.number, "bob", "/paasbot refresh")
+        await stage.settle()
+        captured = [
             d
             for d in stage.dispatcher.deliveries
-            if d.event == "pull_request" and d.action == "opened"
+            if (d.event, d.action) in (("pull_request", "opened"), ("issue_comment", "created"))
         ]
+        assert len(captured) == 2
         before = len(state.requests)
 
-        replayed = stage.dispatcher.send_again(opened, delivery_id="replayed-1")
+        replays = [
+            stage.dispatcher.send_again(d, delivery_id=f"replayed-{n}")
+            for n, d in enumerate(captured)
+        ]
         await stage.settle()
 
-        assert replayed.status == 202
+        assert [d.status for d in replays] == [202, 202]
+        reactions = [r for r in state.requests if r.method == "POST" and "/reactions" in r.path]
+        assert len(reactions) == 1, "the command was answered, once"
         async with stage.bot.db.reader() as conn:
             linked = await conn.scalar(
                 select(func.count())
                 .select_from(subject_events)
-                .where(subject_events.c.delivery_id == "replayed-1")
+                .where(subject_events.c.delivery_id.in_(["replayed-0", "replayed-1"]))
             )
-        assert linked == 1, "the replay is stored and marks the PR: it is evaluated again"
+        assert linked == 2, "the replays are stored and mark the PR: it is evaluated again"
         writes = [r for r in state.requests[before:] if r.method not in ("GET", "HEAD")]
         assert all("/check-runs" in r.path for r in writes), [(r.method, r.path) for r in writes]
         assert state.pull("acme/shop", pull.number).labels.count("seen") == 1
