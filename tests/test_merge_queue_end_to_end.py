@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from app.sandbox import Fault, SimulatedGitHub
-from app.sandbox.actors_pulls import add_labels, comment, review
+from app.sandbox.actors_pulls import add_labels, comment, remove_label, review
 from app.sandbox.actors_repos import add_collaborator, post_status, set_protection
 from app.sandbox.demo import DemoStage
 from app.sandbox.ops.forks import fork_repository, open_fork_pull
@@ -211,6 +211,26 @@ async def test_the_next_pr_takes_its_turn_when_the_one_ahead_is_closed_by_hand(
             await stage.settle()
         assert not state.pull(REPO, second.number).merged
         edit_pull(state, REPO, first.number, PullEdit(state="closed"), sender="alice")
+        await stage.settle()
+        assert state.pull(REPO, second.number).merged
+        assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=second.number)]
+
+
+async def test_the_next_pr_takes_its_turn_when_the_one_ahead_leaves_the_queue_open(
+    stage_for: Callable[..., Any],
+) -> None:
+    """A PR that leaves the head of the queue because its conditions no longer hold tells the
+    next one its turn came: no push to main follows, and no event is about the next PR."""
+    state = world()
+    async with stage_for(state) as stage:
+        first = open_ready_pull(state, "first")
+        post_status(state, REPO, first.head_sha, "ci/build", "pending")  # waits at the head
+        second = open_ready_pull(state, "second")
+        for pull in (first, second):
+            add_labels(state, REPO, pull.number, ["ship"], sender="alice")
+            await stage.settle()
+        assert not state.pull(REPO, second.number).merged
+        remove_label(state, REPO, first.number, "ship", sender="alice")
         await stage.settle()
         assert state.pull(REPO, second.number).merged
         assert merge_calls(state) == [MERGE_CALL.format(repo=REPO, number=second.number)]

@@ -73,6 +73,8 @@ class PullTarget:
     computed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     # A simulation (`paasbot simulate`): plans must write nothing, not even to the database.
     simulation: bool = False
+    # PRs whose turn in a merge queue came when this one left its head (the worker wakes them).
+    queue_turns: list[int] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

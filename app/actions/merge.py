@@ -38,6 +38,7 @@ from app.store.merge_queue import (
     QueueEntry,
     join_queue,
     leave_queue,
+    leave_queue_at_head,
     queue_as_if_joined,
     queue_for,
     queued_entry,
@@ -307,7 +308,10 @@ async def _commit_authors(target: PullTarget) -> list[messages.Author]:
 def _leaving(target: PullTarget, why: str) -> Change:
     async def leave() -> None:
         async with target.db.transaction() as conn:
-            await leave_queue(conn, target.repository, target.number)
+            next_up = await leave_queue_at_head(conn, target.repository, target.number)
+        # Leaving without a merge moves nothing on GitHub: only this tells the next PR.
+        if next_up is not None:
+            target.queue_turns.append(next_up)
 
     return Change(f"leave the merge queue ({why})", leave)
 

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from gidgethub.abc import GitHubAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.actions.base import PullTarget
 from app.engine.pull_evaluation import PullEvaluation, reuse_carried_facts, wakeup_from
@@ -53,13 +54,7 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
             await complete_requests(conn, ref.repository, ref.number, (), context.now())
             next_up = await leave_queue_at_head(conn, ref.repository, ref.number)
             if next_up is not None:
-                await context.queue.mark(
-                    conn,
-                    pull_request(ref.installation_id, ref.repository, next_up),
-                    delivery_id=f"merge-queue:{uuid.uuid4().hex}",
-                    event=QUEUE_TURN_EVENT,
-                    action="turn",
-                )
+                await _give_turn(context, conn, ref.installation_id, ref.repository, next_up)
         # The insights ledger: the closed PR as GitHub shows it, and a merged PR's first commit.
         await record_closed_pull(
             api, context.db, ref.repository, await snapshot.pull(), context.now()
@@ -85,9 +80,29 @@ async def evaluate_pull_request(claim: Claim, context: WorkContext) -> Outcome:
     evaluation = PullEvaluation(
         target, context.engine, context.db, claim.key, wakeup, now, memory_document=memory
     )
-    written = await evaluation.run()
+    try:
+        written = await evaluation.run()
+    finally:
+        # Even when the evaluation fails after leaving the queue (its retry no longer heads it).
+        if target.queue_turns:
+            async with context.db.transaction() as conn:
+                for number in target.queue_turns:
+                    await _give_turn(context, conn, ref.installation_id, ref.repository, number)
     await _refresh_teams(api, context, ref.repository)
     return Outcome("evaluated", f"summary {written} on {head_sha[:12]}")
+
+
+async def _give_turn(
+    context: WorkContext, conn: AsyncConnection, installation_id: int, repository: str, number: int
+) -> None:
+    """Wakes the PR now at the head of a merge queue."""
+    await context.queue.mark(
+        conn,
+        pull_request(installation_id, repository, number),
+        delivery_id=f"merge-queue:{uuid.uuid4().hex}",
+        event=QUEUE_TURN_EVENT,
+        action="turn",
+    )
 
 
 async def _refresh_teams(api: GitHubAPI, context: WorkContext, repository: str) -> None:
