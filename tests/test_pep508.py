@@ -22,3 +22,17 @@ def test_an_unreadable_requirement_is_a_manifest_error(text: str) -> None:
         parse_requirement(text)
     with pytest.raises(ManifestError, match="is not a PEP 508 requirement"):
         bump_requirement(text, "acme-auth", "1.4.0")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("acme-auth; sys_platform=='lin\\ux'", "is not a PEP 508 requirement"),  # a bad escape
+        ("acme-auth; os_name=='a\x00b'", "is not a PEP 508 requirement"),
+        ("acme-auth; os_name=='\\N{bogus}'", "is not a PEP 508 requirement"),
+        ("acme-auth; " + "(" * 5000 + "os_name=='x'" + ")" * 5000, "nested too deeply"),
+    ],
+)
+def test_markers_packaging_cannot_read_are_a_manifest_error(text: str, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        parse_requirement(text)

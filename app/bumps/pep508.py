@@ -20,8 +20,12 @@ _HEAD = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(\(?)")
 def parse_requirement(text: str) -> Requirement:
     try:
         return Requirement(text.strip())
-    except (InvalidRequirement, InvalidSpecifier) as error:  # packaging 26 raises either
+    # packaging raises either Invalid* error, a SyntaxError for a marker string it cannot
+    # evaluate as a literal ('lin\\ux', a NUL byte), a RecursionError for deeply nested markers.
+    except (InvalidRequirement, InvalidSpecifier, SyntaxError) as error:
         raise ManifestError(f"{text.strip()!r} is not a PEP 508 requirement: {error}") from error
+    except RecursionError:
+        raise ManifestError(f"{text.strip()[:80]!r}…: its markers are nested too deeply") from None
 
 
 def names(requirement: Requirement, package: str) -> bool:

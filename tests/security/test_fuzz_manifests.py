@@ -104,7 +104,11 @@ def pep508(draw: st.DrawFn) -> str:
     spec = draw(PIP_SPEC)
     if draw(st.booleans()) and spec:
         spec = f" ({spec})"
-    marker = draw(st.sampled_from(["", ' ; python_version < "3.12"', "; sys_platform=='linux'"]))
+    marker = draw(
+        st.sampled_from(
+            ["", ' ; python_version < "3.12"', "; sys_platform=='linux'", "; os_name=='a\\u'"]
+        )
+    )
     if draw(st.integers(0, 9)) == 0:
         return draw(st.sampled_from(["acme-auth @ https://x/a.whl", "acme-auth>=", "acme auth"]))
     return f"{name}{extras}{spec}{marker}"
