@@ -921,3 +921,12 @@ async def test_gidgethub_round_trip(world: World, http: aiohttp.ClientSession) -
     records = world.state.requests_matching("GET", "/repos/acme/widgets/pulls/1")
     assert [record.status for record in records] == [200, 304]
     assert world.acme.rate.remaining == 4999
+
+
+def test_a_bot_login_is_a_bot_account_whoever_sees_it_first() -> None:
+    """The app's bot first seen as a webhook's sender or a PR's merger is still a Bot (paasbot
+    recognises its own bump PRs by their author's type)."""
+    state = SimulatedGitHub(app_id=7, app_slug="paasbot")
+    assert state.account("paasbot[bot]").type == "Bot"
+    assert state.account("alice").type == "User"
+    assert state.account("acme", "Organization").type == "Organization"

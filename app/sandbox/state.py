@@ -171,11 +171,14 @@ class SimulatedGitHub:
         }
         return jwt.encode(claims, self._private_key, algorithm="RS256")
 
-    def account(self, login: str, account_type: AccountType = "User") -> Account:
+    def account(self, login: str, account_type: AccountType | None = None) -> Account:
+        """The account, made on first sight: a `[bot]` login is an app's bot, as on GitHub,
+        whichever part of the simulator sees it first (a webhook's sender, a PR's merger)."""
         key = login.lower()
         if key not in self.accounts:
+            kind = account_type or ("Bot" if login.endswith("[bot]") else "User")
             self.accounts[key] = Account(
-                login=login, id=self.next_id(), type=account_type, created_at=self.now()
+                login=login, id=self.next_id(), type=kind, created_at=self.now()
             )
         return self.accounts[key]
 
