@@ -10,10 +10,10 @@ in this process, webhooks posted round robin to whole paasbot processes, `python
 full`, each on its own API port so that every write is attributed): first without kills (the
 expected final state, and the number of ticks the kill points are drawn over), then with them.
 - sqlite: one process on a SQLite file, started again at once after each kill;
-- postgres: two replicas on a fresh database; at each kill point one of the live ones dies and
-  stays dead until the next tick, so the other takes its leased subjects over (and the
-  deliveries the balancer still posts to the dead one fail); it is restarted before a kill point
-  that would leave none alive.
+- postgres: two replicas on a fresh database behind a round-robin balancer with health checks;
+  at each kill point one of the live ones dies and stays dead for a few seconds, so the other
+  takes its leased subjects over (the deliveries the balancer still posts to the dead one before
+  its checks fail are lost to it); it is restarted sooner when a kill point would leave none.
 Kill points (bench/kill_points.py): a seeded tick and delay within it, and a way: at that instant,
 or at the victim's next write (or merge) once the simulator has applied it and before it answers.
 
@@ -220,16 +220,17 @@ async def play(
             processes, launcher, db, plan, random.Random(seed), restart_at_once=count == 1
         )
         await wait_ready(processes)
-        balance(simulator, [p.webhook_url for p in processes])
+        balance(simulator, [p.webhook_url for p in processes], killer.routable)
         base = RecoverySettler(simulator, db)
         settle = killer.settle_with_kills(base)
         await settle()
         ticks, seconds = await play_ticks(state, settle, pulls, random.Random(seed), progress)
-        await killer.restart_dead()
+        await killer.finish()
         await base()
         return await _collect(backend, simulator, db, killer, ticks, seconds)
     finally:
         if killer is not None:
+            killer.cancel()
             stop_processes(killer.processes)
         try:
             if simulator is not None:

@@ -10,9 +10,12 @@ victim (any live process; the only one on SQLite) and a way:
 - `on-merge`: the same for its next `PUT .../merge`.
 An armed kill whose write does not come within ARMED_WAIT_SECONDS fires anyway.
 
-After a kill, on SQLite the process is started again at once (nothing works until it is back); on
-PostgreSQL it stays dead until the next tick, so the other replica must take its leased subjects
-over, and it is restarted before a kill point that would otherwise leave no process alive.
+After a kill, on SQLite the process is started again at once (nothing works until it is back; the
+tick's later kill points count their delay from then); on PostgreSQL it stays dead for
+REPLICA_DOWNTIME_SECONDS, so the other replica must take its leased subjects over, and it is
+restarted sooner when a kill point would otherwise leave no process alive. Deliveries keep going
+to a dead process for DETECTION_SECONDS (a load balancer's health checks), then only to live ones
+(`routable`); with one process there is nowhere else to send them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ WAY_WEIGHTS = (0.5, 0.35, 0.15)
 # Most of a tick's work (deliveries, evaluations, their writes) happens in its first second here.
 KILL_WINDOW_SECONDS = 1.0
 ARMED_WAIT_SECONDS = 2.0
+# A load balancer's health checks take a dead replica out of rotation after this long.
+DETECTION_SECONDS = 2.0
+# PostgreSQL: a killed replica is started again after this long (longer than the harness's
+# lease: its survivor takes its subjects over first).
+REPLICA_DOWNTIME_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -131,20 +139,45 @@ class Killer:
     restart_at_once: bool  # SQLite: one process, back at once
     kills: list[Kill] = field(default_factory=list)
     restarts: int = 0
+    down_since: dict[int, float] = field(default_factory=dict)  # process -> when it died
     _armed: tuple[int, KillPoint, asyncio.Future[None]] | None = None
+    _restarting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _timers: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.launcher.simulator.on_write = self._on_write
 
-    def alive(self) -> list[Process]:
-        return [p for p in self.processes if p.popen.poll() is None]
+    def up(self) -> list[Process]:
+        """The processes running and answering (not one being started again)."""
+        return [
+            p for p in self.processes if p.popen.poll() is None and p.index not in self.down_since
+        ]
+
+    def routable(self, index: int) -> bool:
+        """Process `index` as a load balancer with health checks sees it: a dead one still gets
+        deliveries until its checks fail, a restarted one again once it answers."""
+        since = self.down_since.get(index)
+        return since is None or time.monotonic() - since < DETECTION_SECONDS
 
     async def restart_dead(self) -> None:
-        dead = [p for p in self.processes if p.popen.poll() is not None]
-        for process in dead:
-            self.processes[process.index] = self.launcher.start(process.index, process.port)
-            self.restarts += 1
-        await wait_ready([self.processes[p.index] for p in dead])
+        async with self._restarting:
+            dead = [p for p in self.processes if p.popen.poll() is not None]
+            for process in dead:
+                self.processes[process.index] = self.launcher.start(process.index, process.port)
+                self.restarts += 1
+            await wait_ready([self.processes[p.index] for p in dead])
+            for process in dead:
+                self.down_since.pop(process.index, None)
+
+    def cancel(self) -> None:
+        """No restart after this (the run is being torn down)."""
+        for timer in self._timers:
+            timer.cancel()
+
+    async def finish(self) -> None:
+        """Every process up again, as at the start."""
+        await asyncio.gather(*self._timers)
+        await self.restart_dead()
 
     def settle_with_kills(
         self, settle: Callable[[], Awaitable[None]]
@@ -155,8 +188,6 @@ class Killer:
 
         async def settle_tick() -> None:
             tick = next(calls)
-            if not self.restart_at_once:
-                await self.restart_dead()
             points = [p for p in self.plan if p.tick == tick]
             if not points:
                 await settle()
@@ -174,14 +205,20 @@ class Killer:
         started = time.monotonic()
         for point in points:
             await asyncio.sleep(max(0.0, started + point.delay - time.monotonic()))
-            if len(self.alive()) < 2 and not self.restart_at_once:
-                await self.restart_dead()
-            if not self.alive():
-                await self.restart_dead()
-            victim = self.rng.choice(self.alive())
-            await self._kill(point, victim)
+            if len(self.up()) < min(2, len(self.processes)):
+                await self.restart_dead()  # never kill the last live replica
+            await self._kill(point, self.rng.choice(self.up()))
             if self.restart_at_once:
                 await self.restart_dead()
+                # The tick's next kill points count from the process being back, not from
+                # before its restart (they would all hit it the moment it answers).
+                started = time.monotonic() - point.delay
+            else:
+                self._timers.append(asyncio.create_task(self._restart_later()))
+
+    async def _restart_later(self) -> None:
+        await asyncio.sleep(REPLICA_DOWNTIME_SECONDS)
+        await self.restart_dead()
 
     async def _kill(self, point: KillPoint, victim: Process) -> None:
         fell_back = False
@@ -202,6 +239,7 @@ class Killer:
             os.kill(victim.popen.pid, signal.SIGKILL)
         kill.fell_back = fell_back
         victim.popen.wait()
+        self.down_since[victim.index] = time.monotonic()
         kill.leases = await self._leases_of(victim.popen.pid)
 
     def _on_write(self, process: int, method: str, path: str) -> None:

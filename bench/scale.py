@@ -263,15 +263,22 @@ def _note_reset(event: SimEvent, resets: list[Reset]) -> None:
             resets.append(Reset(time.time(), event.repository, event.subject.number, who, False))
 
 
-def balance(simulator: Simulator, webhook_urls: Sequence[str]) -> None:
+def balance(
+    simulator: Simulator,
+    webhook_urls: Sequence[str],
+    routable: Callable[[int], bool] | None = None,
+) -> None:
     """Round robin: each delivery goes to the next process (the dispatcher sends one at a
-    time, so setting its URL just before each send is safe)."""
+    time, so setting its URL just before each send is safe); with `routable`, as a load
+    balancer with health checks: the next process it says may take traffic, if any."""
     dispatcher = simulator.dispatcher
     send = dispatcher._send
     turn = itertools.count()
 
     async def balanced(delivery: Delivery) -> None:
-        index = next(turn) % len(webhook_urls)
+        first = next(turn)
+        order = [(first + k) % len(webhook_urls) for k in range(len(webhook_urls))]
+        index = next((i for i in order if routable is None or routable(i)), order[0])
         dispatcher.url = webhook_urls[index]
         simulator.sent_to[delivery.id] = index
         simulator.delivering[index] = delivery.id
