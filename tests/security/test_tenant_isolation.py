@@ -688,3 +688,18 @@ def unreachable_engine(is_postgres: bool) -> Any:
     if is_postgres:
         return create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     return create_async_engine("sqlite+aiosqlite:////nonexistent-dir/paasbot.db")
+
+
+async def test_a_hidden_repository_or_team_answers_as_one_that_does_not_exist(
+    browser: aiohttp.ClientSession, dashboard: Any
+) -> None:
+    """No oracle: whether acme/secret or the vault team exists cannot be told from the answer."""
+    await log_in(browser, dashboard)
+    pairs = [("repository", "acme/secret", "acme/nothing"), ("team", "vault", "nobody")]
+    for parameter, hidden_name, missing_name in pairs:
+        hidden_status, hidden_body = await api(browser, dashboard, f"?{parameter}={hidden_name}")
+        missing_status, missing_body = await api(browser, dashboard, f"?{parameter}={missing_name}")
+        assert hidden_status == missing_status == 404
+        assert hidden_body["message"].replace(hidden_name, "X") == missing_body["message"].replace(
+            missing_name, "X"
+        )
