@@ -8,6 +8,8 @@ import pytest
 from app.sandbox import SimulatedGitHub
 from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import GitHubStage
+from app.service import Paasbot
+from tests.db_fixtures import _truncate
 from tests.e2e_world import eventually
 from tests.reliability.delivery_world import (
     attempts_of,
@@ -106,3 +108,31 @@ async def test_a_delivery_refused_for_good_is_redelivered_three_times_then_left(
         assert (result.asked, result.exhausted) == (0, 2), "the branch's push and the PR's opening"
         assert len(attempts_of(github, guid)) == 4
         github.dispatcher.url = webhook_url
+
+
+async def test_two_replicas_sweeping_at_once_redeliver_a_delivery_within_the_cap(
+    postgres_url: str,
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+) -> None:
+    await _truncate(postgres_url)
+    state = seeded()
+    async with (
+        checked_github(state, conformance_checker, request) as github,
+        running_bot(github, postgres_url) as stage,
+    ):
+        replica = Paasbot(stage.bot.settings, queue_policy=stage.bot.queue.policy)
+        await replica.start()
+        try:
+            webhook_url = github.dispatcher.url
+            github.dispatcher.url = unreachable_url()
+            head, guid = open_pull(github)
+            await github.dispatcher.drain()
+            github.dispatcher.url = webhook_url
+            await eventually(lambda: summary_title(state, REPO, head) == "0 of 1 rules match")
+            await stage.settle()
+        finally:
+            await replica.stop()
+        redeliveries = [a for a in attempts_of(github, guid) if a.redelivery]
+        assert 1 <= len(redeliveries) <= 2, "one per replica at most, never a storm"
+        assert sum(1 for a in redeliveries if a.ok) == len(redeliveries)
