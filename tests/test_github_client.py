@@ -151,6 +151,22 @@ async def test_writes_are_never_retried_blindly(github: GitHubApp, simulator: Si
     assert simulator.state.check_runs_for("acme/api", "a" * 40) == []
 
 
+async def test_writes_that_can_be_made_twice_are_retried(
+    github: GitHubApp, simulator: Simulator
+) -> None:
+    api = github.installation(installation_id(simulator))
+    await get_pull(github, simulator)
+    simulator.state.faults.queue(Fault.error(502, method="POST", after=True))
+    simulator.state.faults.queue(Fault.error(500, method="POST"))
+    labels = await api.post(
+        "/repos/{+repository}/issues/{number}/labels",
+        url_vars={"repository": "acme/api", "number": "1"},
+        data={"labels": ["ship"]},
+    )
+    assert [label["name"] for label in labels] == ["ship"]
+    assert len(simulator.state.requests_matching("POST", "/repos/acme/api/issues/1/labels")) == 3
+
+
 async def test_a_short_secondary_rate_limit_is_waited_out(
     github: GitHubApp, simulator: Simulator
 ) -> None:

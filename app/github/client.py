@@ -25,6 +25,22 @@ from app.logs import fields
 log = logging.getLogger(__name__)
 USER_AGENT = "paasbot"
 _READ_METHODS = frozenset({"GET", "HEAD"})
+# Writes that change nothing more when made twice, retried like reads when GitHub fails: a
+# retried one whose first answer was lost does no harm. Creating a comment, PR, check run or
+# review request, or merging, is never retried here: its caller knows how to look first.
+_REPEATABLE_WRITES = frozenset(
+    {
+        ("PATCH", "/repos/{owner}/{repo}/check-runs/{n}"),
+        ("PATCH", "/repos/{owner}/{repo}/pulls/{n}"),
+        ("POST", "/repos/{owner}/{repo}/issues/{n}/labels"),
+        # Git objects are named by their content (a commit by its time too: an unused one).
+        ("POST", "/repos/{owner}/{repo}/git/blobs"),
+        ("POST", "/repos/{owner}/{repo}/git/trees"),
+        ("POST", "/repos/{owner}/{repo}/git/commits"),
+        # Its callers take 404 and 422 as "already deleted".
+        ("DELETE", "/repos/{owner}/{repo}/git/refs/{path}"),
+    }
+)
 SLOWED_DOWN = "GitHub asked to slow down (secondary rate limit)"
 
 
@@ -43,8 +59,9 @@ class ClientPolicy:
 
 
 class InstrumentedAPI(gidgethub.aiohttp.GitHubAPI):
-    """gidgethub's aiohttp client, plus: per-attempt counting, retries of reads on 5xx, timeouts
-    and connection errors, and `retry-after` on secondary rate limits."""
+    """gidgethub's aiohttp client, plus: per-attempt counting, retries of reads (and of writes
+    that can be made twice) on 5xx, timeouts and connection errors, and `retry-after` on
+    secondary rate limits."""
 
     def __init__(
         self,
@@ -71,8 +88,9 @@ class InstrumentedAPI(gidgethub.aiohttp.GitHubAPI):
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
         headers = await self._authorise(dict(headers))
-        attempts = self._policy.read_attempts if method in _READ_METHODS else 1
         endpoint = endpoint_of(url, self._base_path)
+        repeatable = method in _READ_METHODS or (method, endpoint) in _REPEATABLE_WRITES
+        attempts = self._policy.read_attempts if repeatable else 1
         for attempt in range(1, attempts + 1):
             try:
                 status, response_headers, data = await self._send(method, url, headers, body)
