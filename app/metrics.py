@@ -211,6 +211,20 @@ class Metrics:
             ["action"],
             registry=r,
         )
+        self.redeliveries = Counter(
+            "paasbot_webhook_redeliveries",
+            "Failed webhook deliveries the redelivery sweeper handled, by outcome (asked: GitHub "
+            "was asked to redeliver it; refused: GitHub refused to; exhausted: given up after "
+            "every redelivery allowed).",
+            ["outcome"],
+            registry=r,
+        )
+        self.redelivery_sweeps = Counter(
+            "paasbot_redelivery_sweeps",
+            "Sweeps of the app webhook's delivery log, by outcome (ok, failed).",
+            ["outcome"],
+            registry=r,
+        )
         self.queue: QueueCollector | None = None
         self._endpoints: set[str] = set()
         if process:
@@ -232,6 +246,12 @@ class Metrics:
 
     def delivery(self, event: str | None, action: str | None, outcome: str) -> None:
         self.deliveries.labels(bounded(event, empty="unknown"), bounded(action), outcome).inc()
+
+    def redelivery(self, outcome: str) -> None:
+        self.redeliveries.labels(outcome).inc()
+
+    def redelivery_sweep(self, outcome: str) -> None:
+        self.redelivery_sweeps.labels(outcome).inc()
 
     def evaluation(self, kind: str, outcome: str, seconds: float) -> None:
         self.evaluation_seconds.labels(bounded(kind), bounded(outcome)).observe(seconds)

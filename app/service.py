@@ -89,7 +89,7 @@ class Paasbot:
             self._listener.start()
         if self.settings.redelivery_interval_seconds > 0:
             policy = SweepPolicy(interval_seconds=self.settings.redelivery_interval_seconds)
-            self.sweeper = RedeliverySweeper(self.github, self.db, policy)
+            self.sweeper = RedeliverySweeper(self.github, self.db, policy, metrics=self.metrics)
             self.sweeper.start()
         log.info("paasbot started", extra={"fields": {"workers": self.settings.workers}})
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from app.github.client import GitHubApp
 from app.logs import fields, log_context
+from app.metrics import Metrics
 from app.store.db import Database
 from app.store.deliveries import stored_delivery_ids
 from app.worker.redelivery import (
@@ -54,8 +55,10 @@ class RedeliverySweeper:
         db: Database,
         policy: SweepPolicy,
         *,
+        metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.metrics = metrics
         self.github = github
         self.db = db
         self.policy = policy
@@ -80,9 +83,11 @@ class RedeliverySweeper:
         while True:
             try:
                 await asyncio.wait_for(self.sweep(), timeout)
+                self._count_sweep("ok")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self._count_sweep("failed")
                 log.warning(
                     "redelivery sweep failed; trying again at the next one",
                     extra=fields(reason=f"{type(exc).__name__}: {exc}"[:300]),
@@ -145,12 +150,14 @@ class RedeliverySweeper:
                     jwt=self.github.jwt.get(),
                 )
             except Exception as exc:
+                self._count("refused")
                 log.warning(
                     "redelivery refused",
                     extra=fields(attempt=attempt.id, reason=f"{type(exc).__name__}: {exc}"[:300]),
                 )
                 return 0
             self._asked[attempt.guid] = AskedRedelivery(attempt.id, now)
+            self._count("asked")
             log.info(
                 "redelivery asked",
                 extra=fields(
@@ -171,6 +178,7 @@ class RedeliverySweeper:
             if attempt.guid in self._reported_exhausted:
                 continue
             self._reported_exhausted[attempt.guid] = now
+            self._count("exhausted")
             with log_context(delivery=attempt.guid):
                 log.warning(
                     "delivery failed after every redelivery allowed; redeliver it by hand",
@@ -181,3 +189,11 @@ class RedeliverySweeper:
                         failed_with=attempt.status_code,
                     ),
                 )
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.redelivery(outcome)
+
+    def _count_sweep(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.redelivery_sweep(outcome)

@@ -107,6 +107,14 @@ async def test_a_delivery_refused_for_good_is_redelivered_three_times_then_left(
         result = await stage.bot.sweeper.sweep()
         assert (result.asked, result.exhausted) == (0, 2), "the branch's push and the PR's opening"
         assert len(attempts_of(github, guid)) == 4
+        registry = stage.bot.metrics.registry
+        counted = {
+            outcome: registry.get_sample_value(
+                "paasbot_webhook_redeliveries_total", {"outcome": outcome}
+            )
+            for outcome in ("asked", "exhausted")
+        }
+        assert counted == {"asked": 6.0, "exhausted": 2.0}
         github.dispatcher.url = webhook_url
 
 
