@@ -57,6 +57,10 @@ BENCHMARKS = [
     # Issue 13: kill -9 of paasbot processes during the trace, on SQLite (restarted) and on
     # PostgreSQL (a second replica takes over): nothing lost, nothing done twice (bench/kill.py).
     "kill",
+    # Issue 13: GitHub answering 10% of calls 500/502 (some after the write) and stalling 5%
+    # past the client's timeout during the trace (50 PRs here; `python -m bench.faults --pulls
+    # 200` for the whole trace): the same final state, nothing done twice (bench/faults.py).
+    "faults",
 ]
 # Sizes for a listed module that has no SIZES of its own (its own win once it has them); only the
 # parameters its `measure` accepts are passed.
