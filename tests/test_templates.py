@@ -376,6 +376,19 @@ def test_the_facts_are_left_alone() -> None:
     assert values == {"label": ["bug"]}
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ [1].split ~ '' }}", "'list object' has no attribute 'split'"),
+        ("{% if {}.x ~ 1 %}{% endif %}", "'dict object' has no attribute 'x'"),
+    ],
+)
+def test_a_constant_that_cannot_be_evaluated_is_a_problem_when_checked(
+    source: str, message: str
+) -> None:
+    assert check_failure(source) == (f"the template cannot work: {message}", None)
+
+
 def test_check_template_accepts_what_renders_safely() -> None:
     # Hostile values are found while rendering; the source itself is fine.
     assert check_template("{{ 'a' * 10001 }}") == set()

@@ -311,7 +311,13 @@ def check_template(source: str) -> set[str]:
     """The attributes `source` reads; TemplateProblem when it is not a valid template or uses a
     variable, filter, test or tag that does not exist here."""
     tree = _parsed(source)
-    names = meta.find_undeclared_variables(tree)
+    try:
+        names = meta.find_undeclared_variables(tree)
+    except Exception as error:
+        # Finding the names compiles the template, and Jinja folds constant expressions as it
+        # compiles: one that cannot be evaluated (`{{ [1].split ~ '' }}`) fails here.
+        message = getattr(error, "message", None) or str(error)
+        raise TemplateProblem(f"the template cannot work: {message}") from None
     unknown = sorted(names - VARIABLES.keys() - EXTRA_VARIABLES)
     if unknown:
         raise TemplateProblem(_unknown_message(unknown[0]), _line_of(tree, unknown[0]))
