@@ -193,6 +193,11 @@ HOSTILE_FILES: list[tuple[str, str | bytes, str]] = [
         "the filter 'center' is not available",
     ),
     (
+        "a template failing as it compiles",
+        rule("do: {comment: {body: \"{{ [1].split ~ '' }}\"}}"),
+        "the template cannot work: 'list object' has no attribute 'split'",
+    ),
+    (
         "a template of 30,000 characters",
         rule(f"do: {{comment: {{body: '{'x' * 30_000}'}}}}"),
         "the limit is 20,000",
