@@ -20,7 +20,7 @@ conclusion and title, and its annotations (path, line, message). Commit statuses
 the last state per (repository, commit, context).
 
 Established by playing the fault-free trace twice (15 PRs, SQLite): with coalescing 1 s the two
-snapshots were identical; with coalescing 0 s, 2 pairs in 6 differed, both times because one PR
+snapshots were identical; with coalescing 0 s, 2 pairs in 4 differed, both times because one PR
 stayed open, its summary still counting a `ci/build` as pending after CI had passed on its head
 (a race in paasbot, left visible here rather than normalised away), which then also changed the
 later merge order. Runs whose evaluations happen in another order (faults, kills) differ in more:
