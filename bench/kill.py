@@ -3,7 +3,7 @@ bench/trace.py; nothing may be lost, nothing done twice, and the end must be wha
 kills ends with.
 
     python -m bench.kill [--pulls 20] [--kills 20] [--seed 13] [--backend sqlite|postgres|both]
-                         [--postgres postgresql://postgres@127.0.0.1:5432/test]
+                         [--coalesce 1.0] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 
 Each backend plays the seeded trace twice with the same seed, as bench/scale.py does (the simulator
 in this process, webhooks posted round robin to whole paasbot processes, `python -m bench.servers
@@ -82,7 +82,7 @@ BACKENDS = ("sqlite", "postgres")
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"pulls": DEFAULT_PULLS, "kills": DEFAULT_KILLS},
     "quick": {"pulls": 10, "kills": 10},
-    "tiny": {"pulls": 3, "kills": 3, "backends": ("sqlite",)},
+    "tiny": {"pulls": 3, "kills": 3, "backends": ("sqlite",), "coalesce": 0.0},
 }
 LEASE_SECONDS = 3.0
 REDELIVERY_INTERVAL_SECONDS = 1.0
@@ -190,6 +190,7 @@ async def play(
     plan: Sequence[KillPoint],
     admin_url: str | None,
     progress: bool = False,
+    coalesce: float = PRODUCTION_COALESCE,
 ) -> Run:
     """One run of the trace on a fresh database, with the kill points of `plan` (none: the
     fault-free run)."""
@@ -209,7 +210,7 @@ async def play(
         launcher = Launcher(
             simulator,
             database_url,
-            PRODUCTION_COALESCE,
+            coalesce,
             Path(folder.name),
             env={"REDELIVERY_INTERVAL_SECONDS": str(REDELIVERY_INTERVAL_SECONDS)},
             arguments=["--lease", str(LEASE_SECONDS)],
@@ -311,11 +312,12 @@ async def compare(
     seed: int,
     admin_url: str | None,
     progress: bool = False,
+    coalesce: float = PRODUCTION_COALESCE,
 ) -> Comparison:
     """The fault-free run, then the run with `kills` kill points over its ticks."""
-    clean = await play(backend, pulls, seed, [], admin_url, progress)
+    clean = await play(backend, pulls, seed, [], admin_url, progress, coalesce)
     plan = plan_kills(kills, clean.ticks, random.Random(seed * 7919 + kills))
-    killed = await play(backend, pulls, seed, plan, admin_url, progress)
+    killed = await play(backend, pulls, seed, plan, admin_url, progress, coalesce)
     return Comparison(clean, killed, kills)
 
 
@@ -382,6 +384,7 @@ async def measure(
     *,
     seed: int = DEFAULT_SEED,
     backends: Sequence[str] = BACKENDS,
+    coalesce: float = PRODUCTION_COALESCE,
     postgres: str | None = POSTGRES,
     report: list[str] | None = None,
     progress: bool = False,
@@ -400,7 +403,7 @@ async def measure(
             continue
         if progress:
             print(f"kill: {backend}", file=sys.stderr, flush=True)
-        comparison = await compare(backend, pulls, kills, seed, postgres, progress)
+        comparison = await compare(backend, pulls, kills, seed, postgres, progress, coalesce)
         if report is not None:
             report += describe(comparison, pulls)
         figures += figures_of(comparison)
@@ -413,6 +416,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=DEFAULT_KILLS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+    parser.add_argument("--coalesce", type=float, default=PRODUCTION_COALESCE)
     parser.add_argument("--postgres", default=POSTGRES, help="admin URL")
     args = parser.parse_args()
     backends = BACKENDS if args.backend == "both" else (args.backend,)
@@ -424,6 +428,7 @@ def main() -> None:
             args.kills,
             seed=args.seed,
             backends=backends,
+            coalesce=args.coalesce,
             postgres=args.postgres,
             report=report,
             progress=True,

@@ -11,11 +11,11 @@ victim (any live process; the only one on SQLite) and a way:
 An armed kill whose write does not come within ARMED_WAIT_SECONDS fires anyway.
 
 After a kill, on SQLite the process is started again at once (nothing works until it is back; the
-tick's later kill points count their delay from then); on PostgreSQL it stays dead for
-REPLICA_DOWNTIME_SECONDS, so the other replica must take its leased subjects over, and it is
-restarted sooner when a kill point would otherwise leave no process alive. Deliveries keep going
-to a dead process for DETECTION_SECONDS (a load balancer's health checks), then only to live ones
-(`routable`); with one process there is nowhere else to send them.
+tick's later kill points count their delay from MIN_UPTIME_SECONDS after it answers); on
+PostgreSQL it stays dead for REPLICA_DOWNTIME_SECONDS, so the other replica must take its leased
+subjects over, and it is restarted sooner when a kill point would otherwise leave none alive.
+Deliveries keep going to a dead process for DETECTION_SECONDS (a load balancer's health checks),
+then only to live ones (`routable`); with one process there is nowhere else to send them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ WAY_WEIGHTS = (0.5, 0.35, 0.15)
 # Most of a tick's work (deliveries, evaluations, their writes) happens in its first second here.
 KILL_WINDOW_SECONDS = 1.0
 ARMED_WAIT_SECONDS = 2.0
+# SQLite: the least time the restarted process runs before the tick's next kill. Its redelivery
+# sweeper asks for what failed while it was down at once; kills faster than it can take them
+# (four within ~15 s here) spend the sweeper's 3 redeliveries of a delivery, which is then lost.
+MIN_UPTIME_SECONDS = 4.0
 # A load balancer's health checks take a dead replica out of rotation after this long.
 DETECTION_SECONDS = 2.0
 # PostgreSQL: a killed replica is started again after this long (longer than the harness's
@@ -210,9 +214,9 @@ class Killer:
             await self._kill(point, self.rng.choice(self.up()))
             if self.restart_at_once:
                 await self.restart_dead()
-                # The tick's next kill points count from the process being back, not from
-                # before its restart (they would all hit it the moment it answers).
-                started = time.monotonic() - point.delay
+                # The tick's next kill points count from the process being back and up for
+                # MIN_UPTIME_SECONDS: a crash loop is not what is measured (see the doc).
+                started = time.monotonic() + MIN_UPTIME_SECONDS - point.delay
             else:
                 self._timers.append(asyncio.create_task(self._restart_later()))
 
