@@ -219,12 +219,32 @@ documents = st.recursive(
     ),
     max_leaves=25,
 )
+
+
+def options_of(action: str) -> st.SearchStrategy[dict[str, Any]]:
+    """`{action: {option: value}}` with the action's own option names and hostile values."""
+    values = st.one_of(
+        scalars,
+        st.deferred(lambda: st.one_of(near_templates, expressions)),
+        st.lists(
+            st.one_of(scalars, st.sampled_from(["../..", "acme/x", "evil/y", "%f:%l"])), max_size=3
+        ),
+    )
+    names = sorted(OPTIONS[action].model_fields)
+    return st.fixed_dictionaries(
+        {action: st.dictionaries(st.sampled_from(names), values, max_size=4)}
+    )
+
+
 rule_like = st.fixed_dictionaries(
     {"name": st.one_of(st.text(max_size=8), scalars)},
     optional={
         "if": trees,
         "on": st.one_of(st.sampled_from(["pull_request.opened", "release.published"]), scalars),
-        "do": st.dictionaries(st.sampled_from(sorted(OPTIONS)), documents, max_size=2),
+        "do": st.one_of(
+            st.dictionaries(st.sampled_from(sorted(OPTIONS)), documents, max_size=2),
+            st.sampled_from(sorted(OPTIONS)).flatmap(lambda action: options_of(action)),
+        ),
         "enabled": scalars,
     },
 )
