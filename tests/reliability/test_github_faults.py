@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.faults import FaultRates, duplicate_lines, play
 from bench.final_state import differences
 
-PULLS = 10
+PULLS = 8
 SEED = 12
 
 
