@@ -82,7 +82,7 @@ BACKENDS = ("sqlite", "postgres")
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"pulls": DEFAULT_PULLS, "kills": DEFAULT_KILLS},
     "quick": {"pulls": 10, "kills": 10},
-    "tiny": {"pulls": 3, "kills": 3, "backends": ("sqlite",), "coalesce": 0.0},
+    "tiny": {"pulls": 3, "kills": 3, "backends": ("sqlite",)},
 }
 LEASE_SECONDS = 3.0
 REDELIVERY_INTERVAL_SECONDS = 1.0

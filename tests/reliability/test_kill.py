@@ -18,7 +18,6 @@ from tests.db_fixtures import PG_ADMIN_URL
 PULLS = 5
 KILLS = 4
 SEED = 13
-COALESCE = 0.0  # the trace's ticks settle faster; kills and coalescing are not what is tested
 
 
 def _attempt(guid: str, status: int | None, *, redelivery: bool = False) -> Delivery:
@@ -79,12 +78,12 @@ def _assert_survived(comparison: Comparison) -> None:
 
 
 def test_sqlite_restarted_after_each_kill_loses_and_repeats_nothing() -> None:
-    _assert_survived(asyncio.run(compare("sqlite", PULLS, KILLS, SEED, None, coalesce=COALESCE)))
+    _assert_survived(asyncio.run(compare("sqlite", PULLS, KILLS, SEED, None)))
 
 
 def test_postgresql_replica_takes_over_and_nothing_is_lost_or_repeated(postgres_url: str) -> None:
     # postgres_url: skipped without PostgreSQL locally, failed in CI; the harness makes its own
     # fresh databases next to it.
     del postgres_url
-    comparison = compare("postgres", PULLS, KILLS, SEED, PG_ADMIN_URL, coalesce=COALESCE)
+    comparison = compare("postgres", PULLS, KILLS, SEED, PG_ADMIN_URL)
     _assert_survived(asyncio.run(comparison))
