@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import publish_release
 from app.sandbox.demo import DemoStage, start_stage
+from app.sandbox.webhooks.dispatcher import reserialised
 from app.store.queue import QueuePolicy
 from app.store.tables import evaluations, subjects
 from bench.endpoints import endpoint_kind
@@ -117,7 +118,9 @@ async def run(
         )
         published = [d for d in stage.dispatcher.deliveries if d.action == "published"][-1]
         start = len(state.requests)
-        stage.dispatcher.send_again(published, delivery_id=str(uuid.uuid4()))
+        stage.dispatcher.send_again(
+            published, delivery_id=str(uuid.uuid4()), body=reserialised(published)
+        )
         await stage.settle()
         again = sum(calls_since(stage, start).values())
         superseding, superseding_seconds = Counter[str](), 0.0

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from app.sandbox import Fault, SimulatedGitHub
 from app.sandbox.actors_repos import post_status, publish_release
 from app.sandbox.demo import DemoStage
+from app.sandbox.webhooks.dispatcher import reserialised
 from app.store.tables import propagation_targets, propagations
 from tests.e2e_world import check_runs_named, eventually
 
@@ -171,7 +172,9 @@ async def test_a_release_bumps_four_formats_skips_two_and_supersedes_the_last_bu
         before = {name: len(bump_pulls(state, name)) for name in DEPENDENTS}
         await forget_propagations(stage)
         published = [d for d in stage.dispatcher.deliveries if d.action == "published"][-1]
-        stage.dispatcher.send_again(published, delivery_id=str(uuid.uuid4()))
+        stage.dispatcher.send_again(
+            published, delivery_id=str(uuid.uuid4()), body=reserialised(published)
+        )
         await stage.settle()
         assert {name: len(bump_pulls(state, name)) for name in DEPENDENTS} == before
         text = propagate_summary(state, "v1.4.0").output["text"]

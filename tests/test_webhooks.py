@@ -155,6 +155,27 @@ async def test_a_redelivery_is_acknowledged_but_not_processed_twice(
     assert await count(bot, subject_events) == 1
 
 
+async def test_a_body_replayed_under_a_new_id_is_a_duplicate(
+    client: TestClient, bot: Paasbot
+) -> None:
+    """The signature covers the body, not the delivery id: the body's digest recognises a captured
+    delivery sent again under another id; the same event in other bytes is a new delivery."""
+    first = await post(client, "pull_request", pr_opened(), delivery="original")
+    replayed = await post(client, "pull_request", pr_opened(), delivery="replayed")
+    reencoded = await client.post(
+        WEBHOOK_PATH,
+        data=(body := json.dumps(pr_opened(), indent=1).encode()),
+        headers=headers(body, "pull_request", "reencoded"),
+    )
+    assert [first.status, replayed.status, reencoded.status] == [202, 202, 202]
+    assert (await replayed.json())["status"] == "duplicate"
+    assert (await reencoded.json())["status"] == "stored"
+    await bot.intake.settle()
+    async with bot.db.reader() as conn:
+        stored = set((await conn.execute(select(deliveries.c.id))).scalars())
+    assert stored == {"original", "reencoded"}
+
+
 async def test_ping_is_answered(client: TestClient, bot: Paasbot) -> None:
     response = await post(client, "ping", {"zen": "Keep it logically awesome.", "hook_id": 1})
     assert response.status == 200
@@ -313,10 +334,10 @@ async def test_a_burst_is_stored_in_shared_transactions(client: TestClient, bot:
 
     responses = await asyncio.gather(
         *(
-            post(client, "pull_request", pr_opened(number=n % 3), delivery=f"b{n}")
+            post(client, "pull_request", pr_opened(n % 3, f"{n:040x}"), delivery=f"b{n}")
             for n in range(60)
         ),
-        post(client, "pull_request", pr_opened(), delivery="b0"),
+        post(client, "pull_request", pr_opened(0, f"{0:040x}"), delivery="b0"),
     )
     statuses = sorted([(await r.json())["status"] for r in responses])
     assert statuses.count("stored") == 60 and statuses.count("duplicate") == 1

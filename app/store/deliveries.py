@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -27,7 +28,8 @@ MAX_ROUTE_ATTEMPTS = 5
 
 
 async def insert_deliveries(conn: AsyncConnection, batch: list[StoredDelivery]) -> set[str]:
-    """Stores deliveries in one statement; returns the ids that were new (not redeliveries)."""
+    """Stores deliveries in one statement; returns the ids that were new: not a redelivery (the
+    same id) and not a replay (the same body under another id, see `body_digest`)."""
     rows: dict[str, dict[str, object]] = {}
     for delivery in batch:
         rows.setdefault(
@@ -41,16 +43,21 @@ async def insert_deliveries(conn: AsyncConnection, batch: list[StoredDelivery]) 
                 "received_at": delivery.received_at,
                 "payload": delivery.payload,
                 "route_attempts": 0,
+                "body_sha256": body_digest(delivery.payload),
             },
         )
     # One statement for every batch size, its parameters sent as a list (SQLAlchemy's
     # "insertmanyvalues"): a VALUES list of the batch's length was compiled anew for each size.
-    stmt = (
-        insert_for(conn, deliveries)
-        .on_conflict_do_nothing(index_elements=[deliveries.c.id])
-        .returning(deliveries.c.id)
-    )
+    # No conflict target: a row conflicting on its id or on its body's digest is skipped.
+    stmt = insert_for(conn, deliveries).on_conflict_do_nothing().returning(deliveries.c.id)
     return set((await conn.execute(stmt, list(rows.values()))).scalars())
+
+
+def body_digest(payload: str) -> str:
+    """The digest that recognises one event's body under any delivery id. GitHub's bodies name
+    the moment they describe (`updated_at`, ids, SHAs), so two distinct events do not share one;
+    a signed body replayed under a new id, by anyone who captured it, does."""
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 async def count_route_failures(conn: AsyncConnection, delivery_ids: list[str]) -> None:

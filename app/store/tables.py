@@ -38,7 +38,11 @@ deliveries = Table(
     Column("payload", Text, nullable=False),
     Column("routed_at", Double),
     Column("route_attempts", Integer, nullable=False, default=0),
+    # SHA-256 of the body: the signature does not cover the delivery id, so a captured body sent
+    # again under a new id is recognised as the same event.
+    Column("body_sha256", String(64)),
     Index("ix_deliveries_unrouted", "routed_at", "received_at"),
+    Index("ux_deliveries_body_sha256", "body_sha256", unique=True),
 )
 
 # The work queue: one row per subject (a pull request, a release, an installation, a repository's

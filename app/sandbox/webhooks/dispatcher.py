@@ -76,6 +76,12 @@ def signature_256(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def reserialised(delivery: Delivery) -> bytes:
+    """The delivery's payload serialised anew: the same event in other bytes, as GitHub sends
+    when it announces one change twice (a replay of the very same bytes is refused)."""
+    return json.dumps(delivery.payload, indent=2).encode()
+
+
 def signature_1(secret: str, body: bytes) -> str:
     return "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
 
@@ -215,11 +221,20 @@ class WebhookDispatcher:
         self._enqueue(again)
         return again
 
-    def send_again(self, delivery: Delivery, *, delivery_id: str) -> Delivery:
-        """The same event as a new delivery (another id): what a receiver sees when GitHub
-        announces one change twice, or an event is replayed from an archive."""
+    def send_again(
+        self, delivery: Delivery, *, delivery_id: str, body: bytes | None = None
+    ) -> Delivery:
+        """The same event as a new delivery (another id): what a receiver sees when an event is
+        replayed from an archive (the same body), or, with `body`, when GitHub announces one
+        change twice (the payload serialised anew)."""
         again = dataclasses.replace(
-            delivery, id=delivery_id, redelivery=False, status=None, error=None, duration=None
+            delivery,
+            id=delivery_id,
+            body=delivery.body if body is None else body,
+            redelivery=False,
+            status=None,
+            error=None,
+            duration=None,
         )
         self._enqueue(again)
         return again
