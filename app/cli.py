@@ -50,6 +50,8 @@ settings (environment variables):
   REDELIVERY_INTERVAL_SECONDS  how often GitHub is asked to redeliver the webhooks that failed
                        and paasbot never stored (default 60; 0: never)
   REPORT_MAX_BYTES     the largest uploaded report, uncompressed (default 52428800, 50 MB)
+  REPORT_UPLOADS_AT_ONCE  report uploads read and checked at once (default 4; one more
+                       waits up to 30 s, then is a 503 with Retry-After)
   OIDC_ISSUER          the issuer of GitHub Actions OIDC tokens accepted for uploads (default:
                        https://token.actions.githubusercontent.com, or with GHE_HOST
                        GHE_PROTOCOL://GHE_HOST/_services/token); off: upload tokens only

@@ -66,6 +66,9 @@ class Settings:
     # How often the sweeper asks GitHub to redeliver the webhooks paasbot missed
     # (REDELIVERY_INTERVAL_SECONDS; 0: never).
     redelivery_interval_seconds: float = 60.0
+    # Report uploads read and checked at once (REPORT_UPLOADS_AT_ONCE): a JSON report takes about
+    # ten times its size in memory while it is checked.
+    report_uploads_at_once: int = 4
 
     @property
     def github_api_url(self) -> str:
@@ -114,6 +117,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         carried_facts_max_age=_non_negative_float(env, "CARRIED_FACTS_MAX_AGE", 600.0),
         rate_limit_reserve=_positive_int(env, "RATE_LIMIT_RESERVE", 100),
         report_max_bytes=_positive_int(env, "REPORT_MAX_BYTES", 50 * 1024 * 1024),
+        report_uploads_at_once=_positive_int(env, "REPORT_UPLOADS_AT_ONCE", 4),
         oidc_issuer=_oidc_issuer(env, default_oidc_issuer(ghe_host, ghe_protocol)),
         oidc_audience=env.get("OIDC_AUDIENCE", "").strip() or DEFAULT_OIDC_AUDIENCE,
         metrics_token=env.get("METRICS_TOKEN", "").strip() or None,

@@ -1,5 +1,6 @@
 """POST /api/reports/{owner}/{repo}/{sha}, through real HTTP, on SQLite and PostgreSQL."""
 
+import asyncio
 import gzip
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from app.settings import SettingsError, load_settings
 from app.store.pull_index import apply_index_changes
 from app.store.reports import load_reports
 from app.store.tables import installations, reports, subject_events, subjects
+from app.web.reports import REPORT_INTAKE
 from app.web.server import create_web_app
 from tests.helpers import make_settings
 
@@ -162,6 +164,36 @@ async def test_a_body_over_the_cap_is_refused(client: TestClient, bot: Paasbot) 
     assert status == 413
     assert (await upload(client, b"x" * MAX, params=text))[0] == 202
     assert await count(bot, reports) == 1
+
+
+async def test_uploads_past_the_slots_wait_then_are_a_503_naming_the_setting(
+    database_url: str, private_key: str, aiohttp_client: ClientFactory
+) -> None:
+    bot = Paasbot(make_settings(database_url, private_key, report_uploads_at_once=1))
+    client = await aiohttp_client(create_web_app(bot, run_workers=False))
+    client.app[REPORT_INTAKE].slots.wait_seconds = 0.2
+    release = asyncio.Event()
+
+    async def slow_body():
+        yield LCOV[:10]
+        await release.wait()
+        yield LCOV[10:]
+
+    held = asyncio.create_task(upload(client, slow_body()))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    response = await client.post(
+        f"/api/reports/{REPO}/{SHA}",
+        data=LCOV,
+        params={"kind": "coverage", "name": "second"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "REPORT_UPLOADS_AT_ONCE" in (await response.json())["error"]
+    release.set()
+    assert (await held)[0] == 202
+    assert (await upload(client, params={"kind": "coverage", "name": "third"}))[0] == 202
+    assert sorted(r.name for r in await stored(bot)) == ["default", "third"]
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 Order of checks, cheapest refusal first: the path (400), the bearer token (401/403), `kind` and
 `name` (400), the size (413: `Content-Length` over the cap before reading, then the body counted
-while read and, when gzip-compressed, while decompressed), an empty body (400), the kind's validator
-(422). Then the report is stored (replacing its namesake) and the open PRs whose head is that SHA
-are marked, in one transaction; the 202 is sent after the commit. Formats are not parsed here.
+while read and, when gzip-compressed, while decompressed), an empty body (400), the kind's
+validator (422). Past the authentication, uploads are read and checked `UploadSlots.size` at a
+time (a JSON report takes about ten times its size in memory while checked); one more waits for a
+slot up to `UploadSlots.wait_seconds`, then is a 503 with `Retry-After`. Then the report is stored
+(replacing its namesake) and the open PRs whose head is that SHA are marked, in one transaction;
+the 202 is sent after the commit. Formats are not parsed here.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 import re
 import zlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -42,6 +45,28 @@ _FIELD_MAX_BYTES = 1024
 _CHUNK = 64 * 1024
 
 
+@dataclass
+class UploadSlots:
+    """How many uploads are read and checked at once, and how long one more waits for a slot."""
+
+    size: int = 4
+    wait_seconds: float = 30.0
+    _free: asyncio.Semaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._free = asyncio.Semaphore(self.size)
+
+    async def acquire(self) -> None:
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._free.acquire()
+        except TimeoutError:
+            raise UploadBusy(self.size, self.wait_seconds) from None
+
+    def release(self) -> None:
+        self._free.release()
+
+
 @dataclass(frozen=True)
 class ReportIntake:
     db: Database
@@ -49,6 +74,7 @@ class ReportIntake:
     max_bytes: int  # the raw body and the uncompressed report, each
     methods: tuple[UploadMethod, ...]
     wake: Callable[[], None] = lambda: None
+    slots: UploadSlots = field(default_factory=UploadSlots)
 
 
 REPORT_INTAKE = web.AppKey("report_intake", ReportIntake)
@@ -59,6 +85,17 @@ class UploadRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class UploadBusy(UploadRefused):
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, slots: int, waited: float) -> None:
+        super().__init__(
+            503,
+            f"{slots} uploads are being checked (REPORT_UPLOADS_AT_ONCE) and none ended within "
+            f"{waited:g} s; retry in {self.RETRY_AFTER_SECONDS} s",
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +132,10 @@ async def handle_report_upload(request: web.Request) -> web.Response:
             return await _upload(request, intake, owner, repo)
         except UploadRefused as exc:
             log.info("report refused", extra=fields(status=exc.status, reason=exc.message))
-            return _error(exc.status, exc.message)
+            response = _error(exc.status, exc.message)
+            if isinstance(exc, UploadBusy):
+                response.headers["Retry-After"] = str(exc.RETRY_AFTER_SECONDS)
+            return response
         except AuthError as exc:
             log.warning("report upload not authorised", extra=fields(reason=exc.message))
             return _error(exc.status, exc.message)
@@ -113,12 +153,16 @@ async def _upload(
     repository, sha = f"{owner}/{repo}".lower(), sha.lower()
     grant = await authenticate(request.headers.get("Authorization"), repository, intake.methods)
     _check_fields(request.query.get("kind"), request.query.get("name"), required=False)
-    raw, form = await _read_body(request, intake.max_bytes)
-    kind = form.get("kind") or request.query.get("kind")
-    name = form.get("name") or request.query.get("name") or DEFAULT_NAME
-    _check_fields(kind, name, required=True)
-    assert kind is not None
-    prepared = await asyncio.to_thread(_prepare, raw, kind, intake.max_bytes)
+    await intake.slots.acquire()
+    try:
+        raw, form = await _read_body(request, intake.max_bytes)
+        kind = form.get("kind") or request.query.get("kind")
+        name = form.get("name") or request.query.get("name") or DEFAULT_NAME
+        _check_fields(kind, name, required=True)
+        assert kind is not None
+        prepared = await asyncio.to_thread(_prepare, raw, kind, intake.max_bytes)
+    finally:
+        intake.slots.release()
     received_at = intake.router.queue.clock()
     try:
         async with intake.db.transaction() as conn:

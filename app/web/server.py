@@ -15,7 +15,7 @@ from app.web.auth import LoginConfig, add_login_routes
 from app.web.health import DATABASE, healthz, readyz
 from app.web.insights import add_insights_routes
 from app.web.metrics import MetricsEndpoint, add_metrics_route
-from app.web.reports import REPORT_INTAKE, ReportIntake, add_report_routes
+from app.web.reports import REPORT_INTAKE, ReportIntake, UploadSlots, add_report_routes
 from app.web.schema import SCHEMA_PATH, paasbot_schema
 from app.web.simulate import SIMULATIONS, Simulations, add_simulate_routes
 from app.web.webhooks import (
@@ -44,6 +44,7 @@ def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application
         max_bytes=bot.settings.report_max_bytes,
         methods=upload_methods(bot.settings),
         wake=bot.intake.work_available.set,
+        slots=UploadSlots(bot.settings.report_uploads_at_once),
     )
     app.router.add_post(WEBHOOK_PATH, handle_webhook)
     add_report_routes(app)
