@@ -85,7 +85,9 @@ SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"pulls": 3, "kills": 3, "backends": ("sqlite",)},
 }
 LEASE_SECONDS = 3.0
-REDELIVERY_INTERVAL_SECONDS = 1.0
+# Longer than the balancer's health checks take to drop a dead replica (as production's 60 s):
+# a redelivery goes to a live one.
+REDELIVERY_INTERVAL_SECONDS = 3.0
 REDELIVERY_GRACE_SECONDS = 20.0
 
 

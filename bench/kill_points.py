@@ -2,7 +2,8 @@
 killer that carries it out during the trace's settles and records what each kill interrupted.
 
 A kill point is a tick of the trace, a delay after that tick's events started to be delivered, a
-victim (any live process; the only one on SQLite) and a way:
+victim (a process up for MIN_UPTIME_SECONDS at least, MIN_GAP_SECONDS after the last kill; the
+only one on SQLite) and a way:
 - `timed`: SIGKILL at the delay, whatever the process is doing then;
 - `on-write`: armed at the delay, SIGKILL when the victim's next write (a non-GET API request)
   has been applied by the simulator and before its answer goes back: the write is done, the
@@ -21,6 +22,7 @@ then only to live ones (`routable`); with one process there is nowhere else to s
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import signal
@@ -40,10 +42,15 @@ WAY_WEIGHTS = (0.5, 0.35, 0.15)
 # Most of a tick's work (deliveries, evaluations, their writes) happens in its first second here.
 KILL_WINDOW_SECONDS = 1.0
 ARMED_WAIT_SECONDS = 2.0
-# SQLite: the least time the restarted process runs before the tick's next kill. Its redelivery
-# sweeper asks for what failed while it was down at once; kills faster than it can take them
-# (four within ~15 s here) spend the sweeper's 3 redeliveries of a delivery, which is then lost.
+# The least time a restarted process runs before it is killed again: a crash loop is another
+# test. The redelivery sweeper asks for what failed while a process was down; kills faster than
+# it can take them (four of one process within ~15 s here) spend its 3 redeliveries of a
+# delivery, which is then lost.
 MIN_UPTIME_SECONDS = 4.0
+# The least time between two kills, whichever processes they hit: closer ones are a crash loop
+# too (two replicas killed by turns every second or two, each dead one still getting deliveries
+# for DETECTION_SECONDS, spent the 3 redeliveries of 2 deliveries at 20 kills on 20 PRs).
+MIN_GAP_SECONDS = 4.0
 # A load balancer's health checks take a dead replica out of rotation after this long.
 DETECTION_SECONDS = 2.0
 # PostgreSQL: a killed replica is started again after this long (longer than the harness's
@@ -144,6 +151,8 @@ class Killer:
     kills: list[Kill] = field(default_factory=list)
     restarts: int = 0
     down_since: dict[int, float] = field(default_factory=dict)  # process -> when it died
+    up_since: dict[int, float] = field(default_factory=dict)  # process -> when it answered
+    last_kill: float = -math.inf
     _armed: tuple[int, KillPoint, asyncio.Future[None]] | None = None
     _restarting: asyncio.Lock = field(default_factory=asyncio.Lock)
     _timers: list[asyncio.Task[None]] = field(default_factory=list)
@@ -172,6 +181,7 @@ class Killer:
             await wait_ready([self.processes[p.index] for p in dead])
             for process in dead:
                 self.down_since.pop(process.index, None)
+                self.up_since[process.index] = time.monotonic()
 
     def cancel(self) -> None:
         """No restart after this (the run is being torn down)."""
@@ -209,9 +219,7 @@ class Killer:
         started = time.monotonic()
         for point in points:
             await asyncio.sleep(max(0.0, started + point.delay - time.monotonic()))
-            if len(self.up()) < min(2, len(self.processes)):
-                await self.restart_dead()  # never kill the last live replica
-            await self._kill(point, self.rng.choice(self.up()))
+            await self._kill(point, await self._victim())
             if self.restart_at_once:
                 await self.restart_dead()
                 # The tick's next kill points count from the process being back and up for
@@ -219,6 +227,22 @@ class Killer:
                 started = time.monotonic() + MIN_UPTIME_SECONDS - point.delay
             else:
                 self._timers.append(asyncio.create_task(self._restart_later()))
+
+    async def _victim(self) -> Process:
+        """A process up for MIN_UPTIME_SECONDS at least, never the last live replica, and not
+        before MIN_GAP_SECONDS since the last kill."""
+        while True:
+            if len(self.up()) < min(2, len(self.processes)):
+                await self.restart_dead()
+            now = time.monotonic()
+            ready = [
+                p
+                for p in self.up()
+                if now - self.up_since.get(p.index, -math.inf) >= MIN_UPTIME_SECONDS
+            ]
+            if ready and now - self.last_kill >= MIN_GAP_SECONDS:
+                return self.rng.choice(ready)
+            await asyncio.sleep(0.1)
 
     async def _restart_later(self) -> None:
         await asyncio.sleep(REPLICA_DOWNTIME_SECONDS)
@@ -243,7 +267,7 @@ class Killer:
             os.kill(victim.popen.pid, signal.SIGKILL)
         kill.fell_back = fell_back
         victim.popen.wait()
-        self.down_since[victim.index] = time.monotonic()
+        self.down_since[victim.index] = self.last_kill = time.monotonic()
         kill.leases = await self._leases_of(victim.popen.pid)
 
     def _on_write(self, process: int, method: str, path: str) -> None:
