@@ -82,6 +82,17 @@ def test_redeliveries_stop_at_the_cap() -> None:
     assert (retryable, [(a.guid, a.id) for a in exhausted]) == ([], [("a", 4)])
 
 
+def test_redeliveries_nobody_answered_do_not_spend_the_cap() -> None:
+    """A crash loop: each redelivery reached a dead process (status code 0)."""
+    attempts = [attempt(1, "a", 0, 0)]
+    attempts += [attempt(1 + n, "a", 10 * n, 0, redelivery=True) for n in range(1, 6)]
+    retryable, exhausted = failed_events(attempts, T0, POLICY)
+    assert (guids(retryable), exhausted) == (["a"], [])
+    attempts += [attempt(6 + n, "a", 60 + n, 503, redelivery=True) for n in range(1, 4)]
+    retryable, exhausted = failed_events(attempts, T0, POLICY)
+    assert (retryable, guids(exhausted)) == ([], ["a"])
+
+
 def test_only_events_first_tried_inside_the_window_count() -> None:
     # Its first attempt is older than the window: the redeliveries listed are not all of them.
     attempts = [attempt(7, "old", 100, 503, redelivery=True), attempt(8, "new", 100, 503)]

@@ -11,7 +11,10 @@ ask for it again:
   the window is never asked for again, which bounds how long one can loop);
 - not when any attempt was answered 2xx, nor when paasbot's `deliveries` table holds it (it was
   stored, then the answer was lost);
-- not once `max_redeliveries` redeliveries were made (a delivery paasbot refuses for good);
+- not once `max_redeliveries` redeliveries were answered and refused (a delivery paasbot refuses
+  for good). A redelivery nobody answered (status code 0: the process it reached was dead, or
+  the connection was cut) does not count: in a crash loop every attempt may meet a dead process,
+  and the cap would be spent before anyone could store it; the window alone bounds those;
 - not while a redelivery this process asked for has not been attempted yet.
 """
 
@@ -38,6 +41,11 @@ class HookAttempt:
     @property
     def succeeded(self) -> bool:
         return 200 <= self.status_code < 300
+
+    @property
+    def answered(self) -> bool:
+        """Whether an HTTP answer came back (GitHub logs status code 0 when none did)."""
+        return self.status_code != 0
 
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> HookAttempt:
@@ -101,8 +109,8 @@ def failed_events(
         if any(a.succeeded for a in tries):
             continue
         latest = max(tries, key=lambda a: a.id)
-        redeliveries = sum(1 for a in tries if a.redelivery)
-        (retryable if redeliveries < policy.max_redeliveries else exhausted).append(latest)
+        refused = sum(1 for a in tries if a.redelivery and a.answered)
+        (retryable if refused < policy.max_redeliveries else exhausted).append(latest)
     return sorted(retryable, key=lambda a: a.id), sorted(exhausted, key=lambda a: a.id)
 
 
