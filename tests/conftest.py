@@ -1,6 +1,11 @@
 import pytest
 
-pytest_plugins = ["tests.db_fixtures", "tests.sim_fixtures", "tests.e2e_world"]
+pytest_plugins = [
+    "tests.db_fixtures",
+    "tests.sim_fixtures",
+    "tests.e2e_world",
+    "tests.dashboard_world",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

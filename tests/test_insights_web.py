@@ -12,70 +12,29 @@ import aiohttp
 import pytest
 
 from app.sandbox import SimulatedGitHub
-from app.sandbox.actors_repos import add_collaborator
-from app.sandbox.demo import DemoStage, start_github, start_paasbot
+from app.sandbox.demo import DemoStage
 from app.settings import SettingsError, derived_session_secret, load_settings
 from app.store.tables import web_sessions
 from app.web.auth import safe_next, sign, unsign
-
-TOKEN = "insights-read-only-token"
-
-
-def world() -> SimulatedGitHub:
-    state = SimulatedGitHub(app_id=1, app_slug="paasbot")
-    installation = state.add_installation("acme")
-    state.add_repository(installation, "web")
-    state.add_repository(installation, "secret")
-    add_collaborator(state, "acme/web", "alice", "read")
-    state.web_user = "alice"
-    return state
+from tests.dashboard_world import INSIGHTS_TOKEN, running_dashboard
 
 
 @pytest.fixture
 async def stage(database_url: str) -> AsyncIterator[DemoStage]:
-    state = world()
-    github = await start_github(state)
-    env = {
-        "APP_ID": "1",
-        "PRIVATE_KEY": state.private_key_pem,
-        "WEBHOOK_SECRET": github.dispatcher.secret,
-        "GITHUB_CLIENT_ID": state.client_id,
-        "GITHUB_CLIENT_SECRET": state.client_secret,
-        "INSIGHTS_TOKEN": TOKEN,
-    }
-    running = await start_paasbot(github, database_url, env=env)
-    yield running
-    await running.close()
+    async with running_dashboard(database_url) as running:
+        yield running
 
 
 async def test_behind_a_tls_proxy_public_url_gives_the_callback_and_secure_cookies(
     database_url: str, browser: aiohttp.ClientSession
 ) -> None:
-    state = world()
-    github = await start_github(state)
-    env = {
-        "APP_ID": "1",
-        "PRIVATE_KEY": state.private_key_pem,
-        "WEBHOOK_SECRET": github.dispatcher.secret,
-        "GITHUB_CLIENT_ID": state.client_id,
-        "GITHUB_CLIENT_SECRET": state.client_secret,
-        "PUBLIC_URL": "https://paasbot.example.com/",
-    }
-    running = await start_paasbot(github, database_url, env=env)
-    try:
+    public = {"INSIGHTS_TOKEN": "", "PUBLIC_URL": "https://paasbot.example.com/"}
+    async with running_dashboard(database_url, env=public) as running:
         response = await browser.get(running.paasbot_url + "/login", allow_redirects=False)
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         assert query["redirect_uri"] == ["https://paasbot.example.com/oauth/callback"]
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie
-    finally:
-        await running.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        yield session
 
 
 async def log_in(
@@ -147,7 +106,8 @@ async def test_the_api_needs_a_session_or_the_token(
     anonymous = await browser.get(url)
     wrong = await browser.get(url, headers={"Authorization": "Bearer nope"})
     with_token = await browser.get(
-        url + "?repository=acme/secret&days=30", headers={"Authorization": f"Bearer {TOKEN}"}
+        url + "?repository=acme/secret&days=30",
+        headers={"Authorization": f"Bearer {INSIGHTS_TOKEN}"},
     )
 
     assert anonymous.status == 401 and "/login" in (await anonymous.json())["message"]

@@ -17,7 +17,7 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from app.insights.ledger_facts import DeploymentFact, PullFact
 from app.reports.tokens import upload_token
 from app.sandbox import SimulatedGitHub
 from app.sandbox.actors_repos import add_collaborator, post_status
-from app.sandbox.demo import start_github, start_paasbot
 from app.sandbox.oidc import ActionsOidc
 from app.service import Paasbot
 from app.settings import secret_values
@@ -40,6 +39,8 @@ from app.store.tables import reports, subject_events, subjects
 from app.store.web_sessions import SESSION_TTL_SECONDS, create_session
 from app.web.server import create_web_app
 from app.web.signature import sign
+from tests.dashboard_world import INSIGHTS_TOKEN
+from tests.dashboard_world import running_dashboard as dashboard_running
 from tests.e2e_world import upload_report
 from tests.helpers import FakeClock, make_settings
 from tests.oidc_world import (  # noqa: F401 (fixtures)
@@ -299,19 +300,7 @@ async def test_no_installation_token_is_used_on_another_installations_repository
 
 # --- the dashboard and its JSON API -------------------------------------------------------------
 
-INSIGHTS_TOKEN = "insights-read-only-token-0123456789"
 DAY = 86400.0
-
-
-def dashboard_world() -> SimulatedGitHub:
-    """alice can read acme/web, not acme/secret; both are the installation's."""
-    state = SimulatedGitHub(app_id=1, app_slug="paasbot")
-    installation = state.add_installation("acme")
-    state.add_repository(installation, "web")
-    state.add_repository(installation, "secret")
-    add_collaborator(state, "acme/web", "alice", "read")
-    state.web_user = "alice"
-    return state
 
 
 async def seed_ledger(bot: Paasbot) -> None:
@@ -353,30 +342,8 @@ async def dashboard_on_both(database_url: str) -> AsyncIterator[Any]:
         yield running
 
 
-@asynccontextmanager
-async def running_dashboard(database_url: str) -> AsyncIterator[Any]:
-    state = dashboard_world()
-    github = await start_github(state)
-    env = {
-        "APP_ID": "1",
-        "PRIVATE_KEY": state.private_key_pem,
-        "WEBHOOK_SECRET": github.dispatcher.secret,
-        "GITHUB_CLIENT_ID": state.client_id,
-        "GITHUB_CLIENT_SECRET": state.client_secret,
-        "INSIGHTS_TOKEN": INSIGHTS_TOKEN,
-    }
-    running = await start_paasbot(github, database_url, env=env)
-    try:
-        await seed_ledger(running.bot)
-        yield running
-    finally:
-        await running.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        yield session
+def running_dashboard(database_url: str) -> AbstractAsyncContextManager[Any]:
+    return dashboard_running(database_url, prepare=lambda stage: seed_ledger(stage.bot))
 
 
 async def log_in(browser: aiohttp.ClientSession, dashboard: Any) -> str:
