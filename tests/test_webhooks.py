@@ -232,8 +232,13 @@ async def test_a_routing_bug_does_not_lose_the_delivery(
         row = (await conn.execute(select(deliveries))).mappings().one()
     assert row["routed_at"] is None and row["route_attempts"] >= 1
     monkeypatch.undo()
-    assert await bot.intake.route_pending() == 1
+    # The background router may be in a pass of its own (woken at start and by the store): one
+    # of them routes it, never both.
+    await bot.intake.route_pending()
     assert await count(bot, subjects) == 1
+    async with bot.db.reader() as conn:
+        row = (await conn.execute(select(deliveries))).mappings().one()
+    assert row["routed_at"] is not None
     assert await bot.intake.route_pending() == 0
 
 
@@ -263,7 +268,7 @@ async def test_a_push_changing_the_config_bumps_its_generation_when_routed(
     await bot.intake.settle()
     assert await generation(bot) == 0  # stored, not routed yet
     monkeypatch.undo()
-    assert await bot.intake.route_pending() == 1
+    await bot.intake.route_pending()  # or the background router's pass routes it
     assert await generation(bot) == 1
     # A redelivery is not routed again; other pushes leave the configuration alone.
     await post(client, "push", config_push([".paasbot.yml"]), delivery="push-1")
@@ -368,7 +373,12 @@ def _unreachable_engine(is_postgres: bool):
 
 async def test_probes(client: TestClient) -> None:
     assert (await client.get("/healthz")).status == 200
-    ready = await client.get("/readyz")
+    # readyz gives the database 2 s, as a probe must; on a machine busy with the suite's kill
+    # and fault tests a ping can take longer once, and Kubernetes too asks more than once.
+    for _ in range(3):
+        ready = await client.get("/readyz")
+        if ready.status == 200:
+            break
     assert ready.status == 200 and (await ready.json())["database"] == "ok"
 
 
