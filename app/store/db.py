@@ -74,12 +74,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "PRAGMA journal_mode=WAL",
-        "PRAGMA synchronous=FULL",
-        "PRAGMA foreign_keys=ON",
-        "PRAGMA busy_timeout=30000",
-    ):
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # Setting WAL takes a lock that SQLite does not wait for ("database is locked" when several
+    # connections open at once): only a file not in WAL mode yet (WAL mode is kept in the file).
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    for pragma in ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"):
         cursor.execute(pragma)
     cursor.close()
 
