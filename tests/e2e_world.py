@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -39,9 +39,19 @@ async def running_stage(
         yield stage
     finally:
         await stage.close()
+    assert_conforming(conformance_checker, request, stage.dispatcher.deliveries)
+
+
+def assert_conforming(
+    conformance_checker: ConformanceChecker | None,
+    request: pytest.FixtureRequest,
+    deliveries: Sequence[Any],
+) -> None:
+    """After a run: paasbot's requests as GitHub's OpenAPI description allows them, and the
+    simulator's webhooks as GitHub's schemas do."""
     if conformance_checker is not None:
         fail_on_violations(conformance_checker.drain(), request.node)
-    invalid = invalid_deliveries(stage.dispatcher.deliveries)
+    invalid = invalid_deliveries(deliveries)
     assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
 
 

@@ -16,8 +16,7 @@ from app.sandbox.conformance import ConformanceChecker
 from app.sandbox.demo import DemoStage, GitHubStage, start_github, start_paasbot
 from app.sandbox.webhooks import Delivery
 from app.store.queue import QueuePolicy
-from tests.sim_fixtures import fail_on_violations
-from tests.webhook_schemas import invalid_deliveries
+from tests.e2e_world import assert_conforming
 
 SWEEP_SECONDS = 0.3
 
@@ -48,10 +47,7 @@ async def checked_github(
         yield github
     finally:
         await github.close()
-    if conformance is not None:
-        fail_on_violations(conformance.drain(), request.node)
-    invalid = invalid_deliveries(github.dispatcher.deliveries)
-    assert not invalid, "webhooks GitHub's schemas reject:\n" + "\n".join(invalid)
+    assert_conforming(conformance, request, github.dispatcher.deliveries)
 
 
 async def start_bot(
