@@ -228,7 +228,7 @@ async def play(
         settle = killer.settle_with_kills(base)
         await settle()
         ticks, seconds = await play_ticks(state, settle, pulls, random.Random(seed), progress)
-        await killer.finish()
+        await killer.finish(base)
         await base()
         return await _collect(backend, simulator, db, killer, ticks, seconds)
     finally:

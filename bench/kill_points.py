@@ -153,6 +153,7 @@ class Killer:
     down_since: dict[int, float] = field(default_factory=dict)  # process -> when it died
     up_since: dict[int, float] = field(default_factory=dict)  # process -> when it answered
     last_kill: float = -math.inf
+    ticks_settled: int = -1  # the last tick whose settle has started (-1: the one before the trace)
     _armed: tuple[int, KillPoint, asyncio.Future[None]] | None = None
     _restarting: asyncio.Lock = field(default_factory=asyncio.Lock)
     _timers: list[asyncio.Task[None]] = field(default_factory=list)
@@ -188,8 +189,18 @@ class Killer:
         for timer in self._timers:
             timer.cancel()
 
-    async def finish(self) -> None:
-        """Every process up again, as at the start."""
+    async def finish(self, settle: Callable[[], Awaitable[None]]) -> None:
+        """The kill points of ticks the run never reached, during one more settle (how many
+        ticks the tail takes depends on timing: a run with kills may end a tick or two before
+        the run without them that the plan was drawn over); then every process up again, as at
+        the start."""
+        leftover = [p for p in self.plan if p.tick > self.ticks_settled]
+        if leftover:
+            killing = asyncio.create_task(self._kill_all(leftover))
+            try:
+                await settle()
+            finally:
+                await killing
         await asyncio.gather(*self._timers)
         await self.restart_dead()
 
@@ -201,7 +212,7 @@ class Killer:
         calls = iter(range(-1, 1 << 30))
 
         async def settle_tick() -> None:
-            tick = next(calls)
+            tick = self.ticks_settled = next(calls)
             points = [p for p in self.plan if p.tick == tick]
             if not points:
                 await settle()

@@ -11,7 +11,7 @@ import random
 
 from app.sandbox.webhooks.dispatcher import Delivery
 from bench.kill import Comparison, compare, describe, tally_deliveries
-from bench.kill_points import WAYS, Kill, KillPoint, plan_kills
+from bench.kill_points import WAYS, Kill, Killer, KillPoint, Launcher, plan_kills
 from bench.scale import duplicate_count
 from tests.db_fixtures import PG_ADMIN_URL
 
@@ -62,6 +62,38 @@ def test_what_a_kill_interrupted() -> None:
     assert receiving.mid_request and not receiving.mid_merge and not receiving.mid_evaluation
     idle = Kill(point, 0, 1, 0.0, [], None, [])
     assert not (idle.mid_request or idle.mid_evaluation)
+
+
+def test_kill_points_of_ticks_a_run_never_reached_happen_after_its_last_tick() -> None:
+    # The plan is drawn over the ticks of the run without kills; a run with them may end a tick
+    # or two sooner (CI once saw 8 ticks against 9, and 3 kills of 4).
+    plan = [KillPoint(0, 0.1, "timed"), KillPoint(2, 0.2, "timed"), KillPoint(8, 0.3, "timed")]
+    carried_out: list[list[KillPoint]] = []
+    settles: list[str] = []
+
+    class Simulated:
+        on_write = None
+
+    launcher = Launcher(Simulated(), "", 0.0, None, {}, [])  # type: ignore[arg-type]
+    killer = Killer([], launcher, None, plan, random.Random(1), True)  # type: ignore[arg-type]
+
+    async def kill_all(points: list[KillPoint]) -> None:
+        carried_out.append(list(points))
+
+    async def settle() -> None:
+        settles.append("settle")
+
+    killer._kill_all = kill_all  # type: ignore[method-assign]
+
+    async def run() -> None:
+        settle_tick = killer.settle_with_kills(settle)
+        for _ in range(3):  # before the trace, ticks 0 and 1
+            await settle_tick()
+        await killer.finish(settle)
+
+    asyncio.run(run())
+    assert carried_out == [[plan[0]], [plan[1], plan[2]]]
+    assert len(settles) == 5  # one each, two for tick 0 (while killing, then after), one more
 
 
 def _assert_survived(comparison: Comparison) -> None:
