@@ -465,16 +465,45 @@ async def test_load_at_ref_combines_a_prs_file_with_the_org_defaults(
     add_org_defaults_repository(world.state, "acme", {".paasbot.yml": config("Org")})
     configure(world, config("Main"))
     own = FetchedFile(".github/paasbot.yml", config("Proposed", extends=["minimal"]).encode(), "x")
-    loaded = await load_at_ref(api, REPO, own)
+    loaded = await load_at_ref(api, REPO, own, ())
     assert loaded.files == (f"{ORG}:.paasbot.yml", "preset:minimal", ".github/paasbot.yml")
     assert names(loaded)[0] == "Org" and names(loaded)[-1] == "Proposed"
 
 
 async def test_load_at_ref_reports_the_prs_problems(api: InstallationAPI) -> None:
     own = FetchedFile(".paasbot.yml", config("Proposed", extends=["acme/ghost"]).encode(), "x")
-    loaded = await load_at_ref(api, REPO, own)
+    loaded = await load_at_ref(api, REPO, own, ("acme/ghost",))
     assert not loaded.valid and loaded.config is None
     assert [problem.file for problem in loaded.problems] == [".paasbot.yml"]
+    assert loaded.withheld == ()
+
+
+async def test_load_at_ref_reads_no_repository_the_default_branch_does_not_extend(
+    api: InstallationAPI, world: World, log: CallLog
+) -> None:
+    # A PR's file naming a private repository of the owner learns nothing of it: not whether it
+    # has a file, nor its rules or their problems; paasbot does not even ask GitHub.
+    add_repo(world, "private", {".paasbot.yml": "rules: [oops\n"})
+    add_repo(world, "shared", {".paasbot.yml": config("Shared")})
+    text = config("Proposed", extends=["acme/Shared", "acme/private", "acme/ghost"])
+    own = FetchedFile(".paasbot.yml", text.encode(), "x")
+    log.reset()
+    loaded = await load_at_ref(api, REPO, own, ("acme/shared", REPO))
+    assert names(loaded) == ["Shared", "Proposed"]
+    assert [(p.line, p.message) for p in loaded.withheld] == [
+        (
+            1,
+            "extends 'acme/private': not read, because the default branch's configuration does"
+            " not extend it; it is read once this change is on the default branch",
+        ),
+        (
+            1,
+            "extends 'acme/ghost': not read, because the default branch's configuration does"
+            " not extend it; it is read once this change is on the default branch",
+        ),
+    ]
+    assert not [call for call in log.calls() if "/private/" in call or "/ghost/" in call]
+    assert loaded.valid  # what was read is valid: the check is neutral, not failed
 
 
 # --- ConfigLoader --------------------------------------------------------------------------------

@@ -247,6 +247,21 @@ async def test_endpoint_refusals_name_the_problem(stage_for: Callable[..., Any])
         assert answer["error"] == "the configuration is invalid: 1 problem"
         (problem,) = answer["problems"]
         assert (problem["file"], problem["line"]) == (".paasbot.yml", 5)
+
+        # The live configuration extends no repository: a given one may not read any either
+        # (anyone with the repository's token would learn another's rules).
+        (installation,) = state.installations.values()
+        payroll = "rules:\n  - name: Payroll export\n    do:\n      label: {add: [x]}\n"
+        state.add_repository(installation, "payroll", files={".paasbot.yml": payroll})
+        status, answer = await post(stage, path, token, "extends: acme/payroll\n" + GIVEN)
+        assert status == 422
+        assert answer["error"] == (
+            "the configuration extends 1 repository that the live configuration does not:"
+            " a simulation reads no other repository"
+        )
+        (problem,) = answer["problems"]
+        assert problem["line"] == 1 and "extends 'acme/payroll': not read" in problem["message"]
+        assert not state.requests_matching(path_prefix="/repos/acme/payroll/")
         async with (
             aiohttp.ClientSession() as session,
             session.get(stage.paasbot_url + path) as response,

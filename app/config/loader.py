@@ -41,6 +41,8 @@ class LoadedConfig:
     problems: tuple[Problem, ...] = ()
     files: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()
+    # Repositories a PR's or a simulation's file extends that were not read (`load_at_ref`).
+    withheld: tuple[Problem, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -124,10 +126,16 @@ def _kind(item: Any) -> str:
 class LayerReader:
     """Reads the layers of one repository's configuration, for one evaluation."""
 
-    def __init__(self, api: GitHubAPI, repository: str) -> None:
+    def __init__(
+        self, api: GitHubAPI, repository: str, readable: frozenset[str] | None = None
+    ) -> None:
+        """`readable`: the only repositories other than this one and its org defaults that may
+        be read (None: any of the owner's)."""
         self.api = api
         self.repository = repository
+        self.readable = None if readable is None else {r.casefold() for r in readable}
         self.problems: list[Problem] = []
+        self.withheld: list[Problem] = []
         self.layers: list[ConfigLayer] = []
         self.dependencies: set[str] = set()
         self._visited: set[str] = set()
@@ -193,6 +201,20 @@ class LayerReader:
                 Problem(layer.file, origin.line, origin.column, message, "extends")
             )
             return
+        if self.readable is not None and extended.casefold() not in self.readable:
+            # paasbot reads what its installation may read, not what the PR's author may: a
+            # file on the default branch extends what its maintainers chose; a PR's or a
+            # simulation's file could ask for any private repository of the owner and learn
+            # from the answer (whether it has a file, its rules, their problems).
+            message = (
+                f"extends {extended!r}: not read, because the default branch's configuration"
+                " does not extend it; it is read once this change is on the default branch"
+            )
+            origin = layer.extends_origin(extended)
+            self.withheld.append(
+                Problem(layer.file, origin.line, origin.column, message, "extends")
+            )
+            return
         if not await self._repository_layer(extended):
             message = f"extends {extended!r}, which has no .paasbot.yml paasbot can read"
             origin = layer.extends_origin(extended)
@@ -204,14 +226,15 @@ class LayerReader:
 def assemble(reader: LayerReader) -> LoadedConfig:
     files = tuple(layer.file for layer in reader.layers)
     dependencies = tuple(sorted(reader.dependencies))
+    withheld = tuple(sorted(reader.withheld))
     if reader.problems:
-        return LoadedConfig(None, tuple(sorted(reader.problems)), files, dependencies)
+        return LoadedConfig(None, tuple(sorted(reader.problems)), files, dependencies, withheld)
     if not reader.layers:
-        return LoadedConfig(None, (), files, dependencies)
+        return LoadedConfig(None, (), files, dependencies, withheld)
     try:
-        return LoadedConfig(merge_layers(reader.layers), (), files, dependencies)
+        return LoadedConfig(merge_layers(reader.layers), (), files, dependencies, withheld)
     except ConfigInvalid as invalid:
-        return LoadedConfig(None, tuple(invalid.problems), files, dependencies)
+        return LoadedConfig(None, tuple(invalid.problems), files, dependencies, withheld)
 
 
 @dataclass
@@ -251,8 +274,13 @@ class ConfigLoader:
         return now == cached.generations
 
 
-async def load_at_ref(api: GitHubAPI, repository: str, own: FetchedFile) -> LoadedConfig:
-    """The configuration a PR's version of the file would give (for the `paasbot/config` check)."""
-    reader = LayerReader(api, repository)
+async def load_at_ref(
+    api: GitHubAPI, repository: str, own: FetchedFile, readable: tuple[str, ...]
+) -> LoadedConfig:
+    """The configuration a PR's version of the file would give (the `paasbot/config` check, a
+    simulation's given file): it may extend only the repositories in `readable`, those the
+    default branch's configuration reads (`LoadedConfig.dependencies`); any other it extends is
+    `withheld`, not read."""
+    reader = LayerReader(api, repository, frozenset(readable))
     await reader.read(own=own)
     return assemble(reader)

@@ -192,15 +192,17 @@ class PullEvaluation:
                 self.now,
                 self.services.carried_facts_max_age,
             )
-        loaded = given or await self.services.config.load(self.target.api, self.target.repository)
-        await self._check_config_change(memory)
-        return await self._evaluate(loaded, memory, answers), memory
+        live = await self.services.config.load(self.target.api, self.target.repository)
+        await self._check_config_change(memory, live.dependencies)
+        return await self._evaluate(given or live, memory, answers), memory
 
-    async def _check_config_change(self, memory: PullMemory) -> None:
+    async def _check_config_change(self, memory: PullMemory, readable: tuple[str, ...]) -> None:
         """Once per head SHA; the note stays in the summary while that SHA is the head."""
         if memory.config_checked_for != self.target.head_sha:
             try:
-                note = await check_pull_config(self.target, self.now, publish=not self.simulation)
+                note = await check_pull_config(
+                    self.target, self.now, readable, publish=not self.simulation
+                )
             except BadRequest as error:
                 # A refusal (e.g. the app may not read a fork's file) must not stop the rules.
                 if isinstance(error, RateLimitExceeded):

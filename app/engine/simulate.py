@@ -231,13 +231,26 @@ async def installation_of(github: GitHubApp, repository: str) -> int:
 
 
 async def given_config(
-    api: InstallationAPI, repository: str, text: str | bytes, name: str = GIVEN_CONFIG_NAME
+    api: InstallationAPI,
+    repository: str,
+    text: str | bytes,
+    readable: tuple[str, ...],
+    name: str = GIVEN_CONFIG_NAME,
 ) -> LoadedConfig:
     """`text` as the repository's configuration file, with the org defaults and what it extends
-    (as the `paasbot/config` check reads a PR's version); SimulationRefused (422) with every
-    problem when the result is invalid."""
+    (as the `paasbot/config` check reads a PR's version: only what the live configuration reads,
+    `readable`); SimulationRefused (422) with every problem when the result is invalid or extends
+    another repository."""
     raw = text.encode() if isinstance(text, str) else text
-    loaded = await load_at_ref(api, repository, FetchedFile(name, raw, ""))
+    loaded = await load_at_ref(api, repository, FetchedFile(name, raw, ""), readable)
+    if loaded.withheld:
+        count = len(loaded.withheld)
+        raise SimulationRefused(
+            422,
+            f"the configuration extends {count} repositor{'y' if count == 1 else 'ies'} that the"
+            " live configuration does not: a simulation reads no other repository",
+            (*loaded.problems, *loaded.withheld),
+        )
     if loaded.problems:
         count = len(loaded.problems)
         raise SimulationRefused(
@@ -272,14 +285,13 @@ async def simulate_pull(
         _refused(error, f"reading {repository}#{number}")
     # Spelled as GitHub spells it, as the worker's subject key (and the PR's memory) is.
     repository = str(pull["base"]["repo"]["full_name"])
-    given = (
-        None
-        if config_text is None
-        else await given_config(api, repository, config_text, config_name)
-    )
     read_only = ReadOnlyDatabase(db)
     moment = time.time() if now is None else now
     services = EngineServices.create(read_only, lambda: moment, own_app_id)
+    given = None
+    if config_text is not None:
+        live = await services.config.load(api, repository)
+        given = await given_config(api, repository, config_text, live.dependencies, config_name)
     target = PullTarget(
         api,
         read_only,

@@ -496,6 +496,35 @@ async def test_another_owners_repository_is_never_extended(
         assert stage.state.pull(REPO, pull.number).labels == []
 
 
+async def test_a_pull_request_learns_nothing_of_a_private_repository_it_extends(
+    stage_for: Callable[..., Any],
+) -> None:
+    # paasbot may read every repository of the installation; the PR's author may not. A PR's
+    # file reads only what the default branch's file already extends (`acme/shared`).
+    state = world("extends: acme/shared\n" + RULES)
+    (installation,) = state.installations.values()
+    shared = "rules:\n  - name: Shared\n    do:\n      label: {add: [shared]}\n"
+    state.add_repository(installation, "shared", private=True, files={FILE: shared})
+    secret = "rules:\n  - name: Payroll export\n    if: [bogus]\n"
+    state.add_repository(installation, "payroll", private=True, files={FILE: secret})
+    probing = "extends: [acme/shared, acme/payroll, acme/nothing-here]\n" + RULES
+    async with stage_for(state) as stage:
+        pull = open_pull(stage.state, {FILE: probing})
+        await stage.settle()
+        (check,) = check_runs_named(stage.state, REPO, pull.head_sha, "paasbot/config")
+        assert check.conclusion == "neutral"
+        assert check.output["title"] == "Checked in part: 2 rules, 2 extended repositories not read"
+        told = check.output["summary"] + "".join(a["message"] for a in check.annotations)
+        assert "Payroll" not in told and "bogus" not in told
+        assert [(a["annotation_level"], a["start_line"]) for a in check.annotations] == [
+            ("notice", 1),
+            ("notice", 1),
+        ]
+        assert "extends 'acme/payroll': not read" in check.annotations[0]["message"]
+        for probed in ("payroll", "nothing-here"):
+            assert not stage.state.requests_matching(path_prefix=f"/repos/acme/{probed}/")
+
+
 async def test_a_template_reaching_internals_fails_its_action_with_the_reason(
     stage_for: Callable[..., Any],
 ) -> None:
