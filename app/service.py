@@ -37,7 +37,11 @@ class Paasbot:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.queue = WorkQueue(
-            self.db, queue_policy or QueuePolicy(coalesce_seconds=settings.coalesce_seconds)
+            self.db,
+            queue_policy
+            or QueuePolicy(
+                coalesce_seconds=settings.coalesce_seconds, lease_seconds=settings.lease_seconds
+            ),
         )
         self.router = Router(self.queue, RouterPolicy(own_app_id=settings.app_id))
         self.intake = Intake(self.db, self.router)

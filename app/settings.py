@@ -69,6 +69,9 @@ class Settings:
     # Report uploads read and checked at once (REPORT_UPLOADS_AT_ONCE): a JSON report takes about
     # ten times its size in memory while it is checked.
     report_uploads_at_once: int = 4
+    # A worker's lease on the subject it evaluates (LEASE_SECONDS), renewed every third of it:
+    # how long a replica's subjects wait after it dies before another replica takes them over.
+    lease_seconds: float = 60.0
 
     @property
     def github_api_url(self) -> str:
@@ -129,7 +132,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         **_minutes_per_action(env),
         public_url=_public_url(env),
         redelivery_interval_seconds=_non_negative_float(env, "REDELIVERY_INTERVAL_SECONDS", 60.0),
+        lease_seconds=_lease_seconds(env),
     )
+
+
+# Renewed every third of it, a shorter lease would run out on a database pause of a second
+# (its work is then cancelled and done again elsewhere: fenced, but wasted).
+MIN_LEASE_SECONDS = 2.0
+
+
+def _lease_seconds(env: Mapping[str, str]) -> float:
+    value = _non_negative_float(env, "LEASE_SECONDS", 60.0)
+    if value < MIN_LEASE_SECONDS:
+        raise SettingsError(
+            f"LEASE_SECONDS must be at least {MIN_LEASE_SECONDS:g} seconds, got {value:g}"
+        )
+    return value
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:

@@ -17,13 +17,13 @@ expected final state, and the number of ticks the kill points are drawn over), t
 Kill points (bench/kill_points.py): a seeded tick and delay within it, and a way: at that instant,
 or at the victim's next write (or merge) once the simulator has applied it and before it answers.
 
-Both runs use a short queue lease (LEASE_SECONDS: a killed process's subjects are taken over when it
-ends; production's is 60 s) and the redelivery sweeper every REDELIVERY_INTERVAL_SECONDS: GitHub
-never retries a failed delivery, so a delivery posted to a dead process is recovered only when a
-live one asks GitHub for it again. After each tick the harness waits (bench/scale.py's Settler)
-until every delivery is acknowledged and routed and no subject is pending, and also until every
-delivery that failed is in paasbot's `deliveries` table, or REDELIVERY_GRACE_SECONDS passed since
-it failed (it then counts as lost).
+Both runs use a short queue lease (the LEASE_SECONDS setting: a killed process's subjects are
+taken over when it ends; 60 s by default) and the redelivery sweeper every
+REDELIVERY_INTERVAL_SECONDS: GitHub never retries a failed delivery, so a delivery posted to a
+dead process is recovered only when a live one asks GitHub for it again. After each tick the
+harness waits (bench/scale.py's Settler) until every delivery is acknowledged and routed and no
+subject is pending, and also until every delivery that failed is in paasbot's `deliveries` table,
+or REDELIVERY_GRACE_SECONDS passed since it failed (it then counts as lost).
 
 Figures, per backend: kill points carried out (target: the number asked for), how many landed
 mid-request (an API request of the victim, or a delivery to it, under way), mid-evaluation (it held
@@ -214,8 +214,10 @@ async def play(
             database_url,
             coalesce,
             Path(folder.name),
-            env={"REDELIVERY_INTERVAL_SECONDS": str(REDELIVERY_INTERVAL_SECONDS)},
-            arguments=["--lease", str(LEASE_SECONDS)],
+            env={
+                "REDELIVERY_INTERVAL_SECONDS": str(REDELIVERY_INTERVAL_SECONDS),
+                "LEASE_SECONDS": str(LEASE_SECONDS),
+            },
         )
         processes = [launcher.start(index) for index in range(count)]
         db = Database(database_url)

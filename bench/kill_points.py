@@ -123,7 +123,7 @@ class Launcher:
     coalesce: float
     folder: Path
     env: dict[str, str]
-    arguments: list[str]
+    arguments: list[str] = field(default_factory=list)
 
     def start(self, index: int, port: int | None = None) -> Process:
         return start_process(

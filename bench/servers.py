@@ -13,7 +13,6 @@ import contextlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 from aiohttp import web
 
@@ -48,7 +47,7 @@ def paasbot_app(database_url: str, secret: str) -> web.Application:
     return create_web_app(Paasbot(settings), run_workers=False)
 
 
-def full_app(backoff_base_seconds: float, lease_seconds: float | None = None) -> web.Application:
+def full_app(backoff_base_seconds: float) -> web.Application:
     from app.logs import configure_logging
     from app.service import Paasbot
     from app.settings import load_settings
@@ -58,11 +57,10 @@ def full_app(backoff_base_seconds: float, lease_seconds: float | None = None) ->
     settings = load_settings()
     configure_logging(settings.log_level)
     policy = QueuePolicy(
-        coalesce_seconds=settings.coalesce_seconds, backoff_base_seconds=backoff_base_seconds
+        coalesce_seconds=settings.coalesce_seconds,
+        lease_seconds=settings.lease_seconds,
+        backoff_base_seconds=backoff_base_seconds,
     )
-    if lease_seconds is not None:
-        # bench/kill.py: a killed process's subjects are taken over when their lease ends.
-        policy = replace(policy, lease_seconds=lease_seconds)
     app = create_web_app(Paasbot(settings, queue_policy=policy))
     app.cleanup_ctx.append(_exit_with_parent)
     return app
@@ -92,12 +90,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--secret", default="bench-secret")
     parser.add_argument("--backoff", type=float, default=0.05, help="full: retry backoff base")
-    parser.add_argument("--lease", type=float, default=None, help="full: queue lease seconds")
     args = parser.parse_args()
     if args.mode == "bare":
         app = bare_app()
     elif args.mode == "full":
-        app = full_app(args.backoff, args.lease)
+        app = full_app(args.backoff)
     else:
         url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
         app = paasbot_app(url, args.secret)

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from app.service import Paasbot
 from app.settings import (
     DEFAULT_DATABASE_URL,
     SettingsError,
@@ -66,6 +67,8 @@ def test_key_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
         ({"CARRIED_FACTS_MAX_AGE": "ten minutes"}, "CARRIED_FACTS_MAX_AGE"),
         ({"REDELIVERY_INTERVAL_SECONDS": "-5"}, "REDELIVERY_INTERVAL_SECONDS"),
         ({"REDELIVERY_INTERVAL_SECONDS": "hourly"}, "REDELIVERY_INTERVAL_SECONDS"),
+        ({"LEASE_SECONDS": "1"}, "LEASE_SECONDS"),
+        ({"LEASE_SECONDS": "a minute"}, "LEASE_SECONDS"),
         ({"OIDC_ISSUER": "token.actions.githubusercontent.com"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "ftp://ghe.acme.test/_services/token"}, "OIDC_ISSUER"),
         ({"OIDC_ISSUER": "https://ghe.acme.test/_services/token?x=1"}, "OIDC_ISSUER"),
@@ -89,6 +92,23 @@ def test_redelivery_interval(env: dict[str, str]) -> None:
     assert load_settings(env).redelivery_interval_seconds == 60.0
     off = load_settings({**env, "REDELIVERY_INTERVAL_SECONDS": "0"})
     assert off.redelivery_interval_seconds == 0.0
+
+
+def test_lease_seconds(env: dict[str, str]) -> None:
+    assert load_settings(env).lease_seconds == 60.0
+    assert load_settings({**env, "LEASE_SECONDS": "15"}).lease_seconds == 15.0
+    with pytest.raises(SettingsError) as error:
+        load_settings({**env, "LEASE_SECONDS": "1.5"})
+    assert str(error.value) == "LEASE_SECONDS must be at least 2 seconds, got 1.5"
+
+
+async def test_the_work_queue_leases_for_lease_seconds(env: dict[str, str], tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paasbot.db'}"
+    bot = Paasbot(load_settings({**env, "LEASE_SECONDS": "7.5", "DATABASE_URL": url}))
+    try:
+        assert bot.queue.policy.lease_seconds == 7.5
+    finally:
+        await bot.db.close()
 
 
 def test_an_ec_key_is_refused(env: dict[str, str]) -> None:
