@@ -12,6 +12,7 @@ from app.reports.tokens import UploadMethod, secret_token_method
 from app.service import Paasbot
 from app.settings import Settings
 from app.web.auth import LoginConfig, add_login_routes
+from app.web.client_errors import quiet_client_errors
 from app.web.health import DATABASE, healthz, readyz
 from app.web.insights import add_insights_routes
 from app.web.metrics import MetricsEndpoint, add_metrics_route
@@ -31,6 +32,7 @@ BOT = web.AppKey("paasbot", Paasbot)
 
 
 def create_web_app(bot: Paasbot, *, run_workers: bool = True) -> web.Application:
+    quiet_client_errors()
     app = web.Application()
     app[BOT] = bot
     app[INTAKE] = bot.intake

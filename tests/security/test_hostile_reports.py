@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -486,7 +487,7 @@ MALFORMED: list[tuple[str, str, bytes, dict[str, str], int, str]] = [
 
 
 async def test_hostile_reports_are_refused_and_nothing_is_stored_or_written(
-    stage_for: Callable[..., Any],
+    stage_for: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     state = world()
     async with listening() as listener, stage_for(state) as stage:
@@ -508,6 +509,12 @@ async def test_hostile_reports_are_refused_and_nothing_is_stored_or_written(
         assert not wrong, "\n".join(wrong)
         assert await stored_reports(stage) == 0
         assert listener.connections == []
+        # What aiohttp's parser could not read is one warning naming why, never a traceback
+        # logged as an error (anyone could fill the logs with them).
+        server = [r for r in caplog.records if r.name == "aiohttp.server"]
+        assert [r for r in server if r.levelno >= logging.ERROR or r.exc_info] == []
+        reasons = [getattr(r, "fields", {}).get("reason", "") for r in server]
+        assert any("Can not decode content-encoding: brotli" in reason for reason in reasons)
         # A valid upload wakes the pull request: its check runs are all the reports show.
         await upload_report(stage, REPO, pull.head_sha, LCOV, kind="coverage", name="valid")
         await stage.settle()
