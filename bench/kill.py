@@ -4,6 +4,7 @@ kills ends with.
 
     python -m bench.kill [--pulls 20] [--kills 20] [--seed 13] [--backend sqlite|postgres|both]
                          [--coalesce 1.0] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+                         [--spacing 4.0]
 
 Each backend plays the seeded trace twice with the same seed, as bench/scale.py does (the simulator
 in this process, webhooks posted round robin to whole paasbot processes, `python -m bench.servers
@@ -59,7 +60,7 @@ from app.store.tables import deliveries, subjects
 from bench.figures import Figure, at_most, print_report
 from bench.final_state import FinalState, capture, differences, duplicates
 from bench.intake import POSTGRES, _create_database, _drop_database, postgres_version
-from bench.kill_points import Kill, Killer, KillPoint, Launcher, plan_kills
+from bench.kill_points import SPACING_SECONDS, Kill, Killer, KillPoint, Launcher, plan_kills
 from bench.order_free import order_free
 from bench.scale import (
     Duplicate,
@@ -193,6 +194,7 @@ async def play(
     admin_url: str | None,
     progress: bool = False,
     coalesce: float = PRODUCTION_COALESCE,
+    spacing: float = SPACING_SECONDS,
 ) -> Run:
     """One run of the trace on a fresh database, with the kill points of `plan` (none: the
     fault-free run)."""
@@ -222,7 +224,13 @@ async def play(
         processes = [launcher.start(index) for index in range(count)]
         db = Database(database_url)
         killer = Killer(
-            processes, launcher, db, plan, random.Random(seed), restart_at_once=count == 1
+            processes,
+            launcher,
+            db,
+            plan,
+            random.Random(seed),
+            restart_at_once=count == 1,
+            spacing=spacing,
         )
         await wait_ready(processes)
         balance(simulator, [p.webhook_url for p in processes], killer.routable)
@@ -317,11 +325,12 @@ async def compare(
     admin_url: str | None,
     progress: bool = False,
     coalesce: float = PRODUCTION_COALESCE,
+    spacing: float = SPACING_SECONDS,
 ) -> Comparison:
     """The fault-free run, then the run with `kills` kill points over its ticks."""
     clean = await play(backend, pulls, seed, [], admin_url, progress, coalesce)
     plan = plan_kills(kills, clean.ticks, random.Random(seed * 7919 + kills))
-    killed = await play(backend, pulls, seed, plan, admin_url, progress, coalesce)
+    killed = await play(backend, pulls, seed, plan, admin_url, progress, coalesce, spacing)
     return Comparison(clean, killed, kills)
 
 
@@ -392,6 +401,7 @@ async def measure(
     postgres: str | None = POSTGRES,
     report: list[str] | None = None,
     progress: bool = False,
+    spacing: float = SPACING_SECONDS,
 ) -> list[Figure]:
     """The figures of each backend (see the module's docstring); PostgreSQL's say "not measured"
     when it does not answer at `postgres` (the admin URL)."""
@@ -407,7 +417,9 @@ async def measure(
             continue
         if progress:
             print(f"kill: {backend}", file=sys.stderr, flush=True)
-        comparison = await compare(backend, pulls, kills, seed, postgres, progress, coalesce)
+        comparison = await compare(
+            backend, pulls, kills, seed, postgres, progress, coalesce, spacing
+        )
         if report is not None:
             report += describe(comparison, pulls)
         figures += figures_of(comparison)
@@ -422,6 +434,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
     parser.add_argument("--coalesce", type=float, default=PRODUCTION_COALESCE)
     parser.add_argument("--postgres", default=POSTGRES, help="admin URL")
+    parser.add_argument(
+        "--spacing",
+        type=float,
+        default=SPACING_SECONDS,
+        help="seconds between kills, and of uptime before a process is killed again",
+    )
     args = parser.parse_args()
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     started = time.perf_counter()
@@ -436,6 +454,7 @@ def main() -> None:
             postgres=args.postgres,
             report=report,
             progress=True,
+            spacing=args.spacing,
         )
     )
     print_report(report, figures, time.perf_counter() - started)

@@ -2,8 +2,9 @@
 killer that carries it out during the trace's settles and records what each kill interrupted.
 
 A kill point is a tick of the trace, a delay after that tick's events started to be delivered, a
-victim (a process up for MIN_UPTIME_SECONDS at least, MIN_GAP_SECONDS after the last kill; the
-only one on SQLite) and a way:
+victim (a process up for `spacing` seconds at least, `spacing` after the last kill:
+SPACING_SECONDS unless `python -m bench.kill --spacing` says otherwise; the only one on SQLite)
+and a way:
 - `timed`: SIGKILL at the delay, whatever the process is doing then;
 - `on-write`: armed at the delay, SIGKILL when the victim's next write (a non-GET API request)
   has been applied by the simulator and before its answer goes back: the write is done, the
@@ -12,7 +13,7 @@ only one on SQLite) and a way:
 An armed kill whose write does not come within ARMED_WAIT_SECONDS fires anyway.
 
 After a kill, on SQLite the process is started again at once (nothing works until it is back; the
-tick's later kill points count their delay from MIN_UPTIME_SECONDS after it answers); on
+tick's later kill points count their delay from `spacing` after it answers); on
 PostgreSQL it stays dead for REPLICA_DOWNTIME_SECONDS, so the other replica must take its leased
 subjects over, and it is restarted sooner when a kill point would otherwise leave none alive.
 Deliveries keep going to a dead process for DETECTION_SECONDS (a load balancer's health checks),
@@ -42,15 +43,12 @@ WAY_WEIGHTS = (0.5, 0.35, 0.15)
 # Most of a tick's work (deliveries, evaluations, their writes) happens in its first second here.
 KILL_WINDOW_SECONDS = 1.0
 ARMED_WAIT_SECONDS = 2.0
-# The least time a restarted process runs before it is killed again: a crash loop is another
-# test. The redelivery sweeper asks for what failed while a process was down; kills faster than
-# it can take them (four of one process within ~15 s here) spend its 3 redeliveries of a
-# delivery, which is then lost.
-MIN_UPTIME_SECONDS = 4.0
-# The least time between two kills, whichever processes they hit: closer ones are a crash loop
-# too (two replicas killed by turns every second or two, each dead one still getting deliveries
-# for DETECTION_SECONDS, spent the 3 redeliveries of 2 deliveries at 20 kills on 20 PRs).
-MIN_GAP_SECONDS = 4.0
+# The least time a restarted process runs before it is killed again, and the least time between
+# two kills whichever processes they hit: closer kills are a crash loop. Before the redelivery
+# cap counted only answered redeliveries, kills faster than the sweeper could take them (four of
+# one process within ~15 s; two replicas killed by turns every second or two) spent the 3
+# redeliveries of a delivery, which was then lost.
+SPACING_SECONDS = 4.0
 # A load balancer's health checks take a dead replica out of rotation after this long.
 DETECTION_SECONDS = 2.0
 # PostgreSQL: a killed replica is started again after this long (longer than the harness's
@@ -148,6 +146,7 @@ class Killer:
     plan: Sequence[KillPoint]
     rng: random.Random
     restart_at_once: bool  # SQLite: one process, back at once
+    spacing: float = SPACING_SECONDS
     kills: list[Kill] = field(default_factory=list)
     restarts: int = 0
     down_since: dict[int, float] = field(default_factory=dict)  # process -> when it died
@@ -234,24 +233,22 @@ class Killer:
             if self.restart_at_once:
                 await self.restart_dead()
                 # The tick's next kill points count from the process being back and up for
-                # MIN_UPTIME_SECONDS: a crash loop is not what is measured (see the doc).
-                started = time.monotonic() + MIN_UPTIME_SECONDS - point.delay
+                # `spacing`: a crash loop is not what is measured (see the doc).
+                started = time.monotonic() + self.spacing - point.delay
             else:
                 self._timers.append(asyncio.create_task(self._restart_later()))
 
     async def _victim(self) -> Process:
-        """A process up for MIN_UPTIME_SECONDS at least, never the last live replica, and not
-        before MIN_GAP_SECONDS since the last kill."""
+        """A process up for `spacing` at least, never the last live replica, and not before
+        `spacing` since the last kill."""
         while True:
             if len(self.up()) < min(2, len(self.processes)):
                 await self.restart_dead()
             now = time.monotonic()
             ready = [
-                p
-                for p in self.up()
-                if now - self.up_since.get(p.index, -math.inf) >= MIN_UPTIME_SECONDS
+                p for p in self.up() if now - self.up_since.get(p.index, -math.inf) >= self.spacing
             ]
-            if ready and now - self.last_kill >= MIN_GAP_SECONDS:
+            if ready and now - self.last_kill >= self.spacing:
                 return self.rng.choice(ready)
             await asyncio.sleep(0.1)
 
