@@ -12,7 +12,9 @@ timeout (the simulator then drops the request without serving it). Of the errors
 (any method but GET/HEAD), a share `lost_answers` is answered only after the write was served:
 the change happened, the answer was lost, the nastiest case for duplicates (a retried comment,
 review request, check run, bump PR or merge). Faults start after the world is seeded and paasbot
-has settled once, and stop before the final snapshot.
+has settled once, and stop before the final snapshot. Both runs play on after the trace's last
+arrival until nothing is left to do (DRAIN_TAIL_TICKS at most), so that their merge queues have
+drained: stopped at bench/trace.py's tail cap, the slower run ends with a queue that got less far.
 
 Figures: the calls paasbot made (each attempt, token requests included) in both runs, the faults
 injected by kind, the final-state differences against the fault-free run (target 0):
@@ -85,6 +87,8 @@ STALL_SECONDS = 1.0
 # Shorter than the stall, so that a stalled call times out on paasbot's side.
 CLIENT_TIMEOUT_SECONDS = 0.3
 BACKOFF_BASE_SECONDS = 0.05  # the trace's QueuePolicy
+# Ticks after the last arrival before the trace stops even with work left (see the doc).
+DRAIN_TAIL_TICKS = 1000
 _READS = frozenset({"GET", "HEAD"})
 
 
@@ -269,7 +273,9 @@ async def _play(
         await stage.settle()
         plan = rates.plan(seed) if rates is not None else TraceFaults(seed=seed)
         state.faults = plan
-        ticks, seconds = await play_ticks(state, stage.settle, pulls, random.Random(seed), progress)
+        ticks, seconds = await play_ticks(
+            state, stage.settle, pulls, random.Random(seed), progress, DRAIN_TAIL_TICKS
+        )
         state.faults = TraceFaults(seed=seed)
         async with stage.bot.db.reader() as conn:
             gave_up = await conn.scalar(

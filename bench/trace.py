@@ -286,9 +286,12 @@ async def play_ticks(
     pulls: int,
     rng: random.Random,
     progress: bool = False,
+    max_tail_ticks: int = MAX_TAIL_TICKS,
 ) -> tuple[int, float]:
     """The trace's ticks on `state` (seeded by `rng`), `settle` awaited after each (paasbot has
-    reacted); returns the ticks played and the seconds they took. bench/scale.py plays it too."""
+    reacted); after the last arrival it plays on until nothing is left to do (no script, no CI
+    run, no head CI has not seen) or for `max_tail_ticks`; returns the ticks played and the
+    seconds they took. bench/scale.py plays it too."""
     todo = scripts(pulls, rng)
     arrival_ticks = -(-pulls // ARRIVALS_PER_TICK)
     span = max(arrival_ticks, len(RELEASES))
@@ -315,7 +318,7 @@ async def play_ticks(
             elapsed = time.perf_counter() - started
             print(f"tick {tick}: {merged} merged, {elapsed:.0f} s", file=sys.stderr, flush=True)
         done = not active and not ci.running and not _new_heads(state, ci)
-        if tick >= arrival_ticks and (done or tick > arrival_ticks + MAX_TAIL_TICKS):
+        if tick >= arrival_ticks and (done or tick > arrival_ticks + max_tail_ticks):
             break
     return tick, time.perf_counter() - started
 
