@@ -15,6 +15,8 @@ review request, check run, bump PR or merge). Faults start after the world is se
 has settled once, and stop before the final snapshot. Both runs play on after the trace's last
 arrival until nothing is left to do (DRAIN_TAIL_TICKS at most), so that their merge queues have
 drained: stopped at bench/trace.py's tail cap, the slower run ends with a queue that got less far.
+CI uploads a coverage and a lint report for every new head (bench/ci_reports.py), so paasbot's
+`paasbot/coverage` and `paasbot/lint` check runs and their annotations are compared too.
 
 Figures: the calls paasbot made (each attempt, token requests included) in both runs, the faults
 injected by kind, the final-state differences against the fault-free run (target 0):
@@ -60,6 +62,7 @@ from app.sandbox.webhooks.dispatcher import WebhookDispatcher
 from app.store.queue import QueuePolicy
 from app.store.tables import subject_failures
 from app.web.server import WEBHOOK_PATH
+from bench.ci_reports import CiReports
 from bench.figures import Figure, at_most, print_report
 from bench.final_state import FinalState, differences, duplicates
 from bench.order_free import order_free
@@ -273,8 +276,9 @@ async def _play(
         await stage.settle()
         plan = rates.plan(seed) if rates is not None else TraceFaults(seed=seed)
         state.faults = plan
+        settle = CiReports(stage).settle_with_reports(stage.settle)
         ticks, seconds = await play_ticks(
-            state, stage.settle, pulls, random.Random(seed), progress, DRAIN_TAIL_TICKS
+            state, settle, pulls, random.Random(seed), progress, DRAIN_TAIL_TICKS
         )
         state.faults = TraceFaults(seed=seed)
         async with stage.bot.db.reader() as conn:

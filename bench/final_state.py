@@ -23,8 +23,11 @@ Established by playing the fault-free trace twice (15 PRs, SQLite): with coalesc
 snapshots were identical; with coalescing 0 s, 2 pairs in 4 differed, both times because one PR
 stayed open, its summary still counting a `ci/build` as pending after CI had passed on its head
 (a race in paasbot, left visible here rather than normalised away), which then also changed the
-later merge order. Runs whose evaluations happen in another order (faults, kills) differ in more:
-bench/order_free.py leaves that out.
+later merge order. Played again on 2026-11-29, after issue 13's fixes (4 pairs at coalescing 0 s,
+15 PRs, seeds 21-24; and 10 single runs of 15 and 30 PRs searched for an open PR whose summary
+still counted `ci/build` as pending): no difference, no such PR; the race was not seen again, and
+which fix ended it is not known. Runs whose evaluations happen in another order (faults, kills)
+differ in more: bench/order_free.py leaves that out.
 
 Normalised, and why:
 - commit SHAs: a simulated commit's SHA hashes its author's timestamp, so the same trace gives
