@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -56,7 +57,10 @@ def _create_engine(url: str, is_postgres: bool, echo: bool, *, immediate: bool) 
         return create_async_engine(
             url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
         )
-    memory = make_url(url).database in (None, "", ":memory:")
+    database = make_url(url).database
+    memory = database in (None, "", ":memory:")
+    if not memory:
+        _use_wal(str(database))
     engine = create_async_engine(
         url,
         echo=echo,
@@ -70,16 +74,27 @@ def _create_engine(url: str, is_postgres: bool, echo: bool, *, immediate: bool) 
     return engine
 
 
+def _use_wal(path: str) -> None:
+    """Puts the file in WAL mode (kept in the file), before the engine opens any connection:
+    switching takes an exclusive lock, and connections opening together on a file not in WAL
+    mode yet, or one while another holds a read transaction, failed with "database is locked"
+    (seen in CI, where a test's engine and paasbot's open the same new file)."""
+    try:
+        connection = sqlite3.connect(path, timeout=30)
+    except sqlite3.OperationalError:
+        return  # e.g. no such folder: the engine's first connection says so
+    try:
+        if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    # Setting WAL takes a lock that SQLite does not wait for ("database is locked" when several
-    # connections open at once): only a file not in WAL mode yet (WAL mode is kept in the file).
-    cursor.execute("PRAGMA journal_mode")
-    if str(cursor.fetchone()[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
     for pragma in ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"):
         cursor.execute(pragma)
     cursor.close()
