@@ -22,6 +22,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_postgres = make_url(url).get_backend_name() == "postgresql"
+        database = make_url(url).database
+        if not self.is_postgres and database not in (None, "", ":memory:"):
+            _use_wal(str(database))  # once, for both engines
         self.engine: AsyncEngine = _create_engine(url, self.is_postgres, echo, immediate=True)
         self.read_engine: AsyncEngine = (
             self.engine if self.is_postgres else _create_engine(url, False, echo, immediate=False)
@@ -57,10 +60,7 @@ def _create_engine(url: str, is_postgres: bool, echo: bool, *, immediate: bool) 
         return create_async_engine(
             url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
         )
-    database = make_url(url).database
-    memory = database in (None, "", ":memory:")
-    if not memory:
-        _use_wal(str(database))
+    memory = make_url(url).database in (None, "", ":memory:")
     engine = create_async_engine(
         url,
         echo=echo,
